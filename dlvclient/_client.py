@@ -1,0 +1,691 @@
+"""The async client: every read-only RPC of Delve's API v2, typed."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import deque
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import anyio
+from anyio.abc import ByteStream
+from pydantic import BaseModel
+
+from . import _models as m
+from ._codec import decode_reply
+from ._connection import Connection, PendingCall
+from ._elf import check_inputs
+from ._errors import (
+    ClientClosedError,
+    DelveError,
+    DlvError,
+    InvalidArgumentError,
+    UnknownGoroutineError,
+    UnsupportedFeatureError,
+)
+from ._launcher import DlvProcess, LaunchOptions, connect_stream, parse_address
+from ._version import FEATURES, Feature, Version, parse_delve_version, parse_go_version
+
+__all__ = ["AsyncClient", "GoroutineGroups", "GoroutineStack", "connect", "open_core"]
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+# Calls a client must never make: this one crashes Delve 1.26 to 1.27 (a reflect panic).
+_FORBIDDEN = frozenset({"DownloadLibraryDebugInfo"})
+
+
+class GoroutineStack(NamedTuple):
+    """One goroutine with its stack frames, innermost first."""
+
+    goroutine: m.Goroutine
+    frames: list[m.Stackframe]
+
+
+class GoroutineGroups(NamedTuple):
+    """Goroutines grouped by the server; each group keeps a few sample members."""
+
+    groups: list[m.GoroutineGroup]
+    goroutines: list[m.Goroutine]
+    too_many_groups: bool
+
+    def members(self, group: m.GoroutineGroup) -> list[m.Goroutine]:
+        """The sample members Delve returned for ``group``."""
+        return self.goroutines[group.offset : group.offset + group.count]
+
+
+class AsyncClient:
+    """A session with one Delve server. Get one from :func:`open_core` or :func:`connect`.
+
+    Every method takes an optional ``timeout`` in seconds: ``None`` means the client's
+    default (``default_timeout``), ``math.inf`` means no limit for that call.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        default_timeout: float | None = 120.0,
+        process: DlvProcess | None = None,
+    ) -> None:
+        self._conn = connection
+        self._process = process
+        self.default_timeout = default_timeout
+        self._version_info: m.VersionInfo | None = None
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def server_version(self) -> Version | None:
+        """The Delve version the server reported at connect time."""
+        info = self._version_info
+        return parse_delve_version(info.delve_version) if info else None
+
+    @property
+    def target_go_version(self) -> Version | None:
+        """The Go version the target was built with (from its DWARF producer)."""
+        info = self._version_info
+        return parse_go_version(info.target_go_version) if info else None
+
+    @property
+    def pending_calls(self) -> int:
+        """Calls sent whose replies have not arrived (for monitoring)."""
+        return self._conn.pending
+
+    def _timeout(self, timeout: float | None) -> float | None:
+        return self.default_timeout if timeout is None else timeout
+
+    def require(self, feature: Feature | str) -> None:
+        """Raise :class:`UnsupportedFeatureError` if the server is older than ``feature``."""
+        if isinstance(feature, str):
+            feature = FEATURES[feature]
+        version = self.server_version
+        if version is not None and version < feature.since:
+            raise UnsupportedFeatureError(
+                feature.name, since=str(feature.since), delve_version=str(version)
+            )
+
+    def supports(self, feature: Feature | str) -> bool:
+        """True if the server is recent enough for ``feature``."""
+        try:
+            self.require(feature)
+        except UnsupportedFeatureError:
+            return False
+        return True
+
+    async def _start(self, method: str, params: Mapping[str, Any]) -> PendingCall:
+        if method in _FORBIDDEN:
+            raise InvalidArgumentError(f"{method} crashes Delve; dlvclient never calls it")
+        if self._conn.closed and self._process is None:
+            raise ClientClosedError("the client is closed; open a new session")
+        return await self._conn.start(method, params)
+
+    async def _finish(self, call: PendingCall, out: type[T], timeout: float | None) -> T:
+        line = await call.reply(self._timeout(timeout))
+        try:
+            return decode_reply(call.method, line, out)
+        except DelveError as exc:
+            if exc.message.startswith("unknown method"):
+                feature = FEATURES.get(call.method)
+                raise UnsupportedFeatureError(
+                    feature.name if feature else call.method,
+                    since=str(feature.since) if feature else "(unknown)",
+                    delve_version=str(self.server_version or "unknown"),
+                ) from None
+            raise
+
+    async def _call(
+        self, method: str, params: Mapping[str, Any], out: type[T], timeout: float | None
+    ) -> T:
+        return await self._finish(await self._start(method, params), out, timeout)
+
+    async def call(self, method: str, params: Mapping[str, Any] | None = None, *,
+                   timeout: float | None = None) -> Any:
+        """Call any ``RPCServer`` method and return its JSON result as plain Python data.
+
+        An escape hatch for methods this client has no typed wrapper for (for example
+        those that only make sense on a live process).
+        """
+        return await self._call(method, params or {}, m.AnyOut, timeout)
+
+    # --- session ----------------------------------------------------------------------------------
+
+    async def version(self, *, timeout: float | None = None) -> m.VersionInfo:
+        """Delve's version, the API version, the backend and the target's Go version."""
+        info = await self._call("GetVersion", {}, m.VersionInfo, timeout)
+        self._version_info = info
+        return info
+
+    async def _handshake(self, timeout: float | None) -> None:
+        info = await self.version(timeout=timeout)
+        if info.api_version != 2:
+            # A server started without --api-version=2 by Delve < 1.24 speaks v1 until told.
+            await self._call("SetApiVersion", {"APIVersion": 2}, m.EmptyOut, timeout)
+            await self.version(timeout=timeout)
+
+    async def state(self, *, timeout: float | None = None) -> m.DebuggerState:
+        """The debugger state: current thread and goroutine, all threads."""
+        out = await self._call("State", {"NonBlocking": True}, m.StateOut, timeout)
+        return out.state
+
+    async def pid(self, *, timeout: float | None = None) -> int:
+        """The pid of the process the core was taken from."""
+        return (await self._call("ProcessPid", {}, m.ProcessPidOut, timeout)).pid
+
+    async def build_id(self, *, timeout: float | None = None) -> str:
+        """The GNU build id of the executable image."""
+        return (await self._call("BuildID", {}, m.BuildIDOut, timeout)).build_id
+
+    async def targets(self, *, timeout: float | None = None) -> list[m.Target]:
+        """The debugged processes (one for a core). Delve 1.21+."""
+        self.require("ListTargets")
+        return (await self._call("ListTargets", {}, m.ListTargetsOut, timeout)).targets
+
+    async def detach(self, *, kill: bool = False, timeout: float | None = None) -> None:
+        """Tell the server to detach and shut down (for every client of it)."""
+        await self._call("Detach", {"Kill": kill}, m.EmptyOut, timeout)
+
+    # --- goroutines and threads -------------------------------------------------------------------
+
+    def _list_params(
+        self,
+        filters: Sequence[m.GoroutineFilter],
+        scope: m.EvalScope | None,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {"Filters": [f.model_dump(by_alias=True) for f in filters]}
+        if any(f.kind == m.GoroutineField.WAITING_ON_CHANNEL for f in filters):
+            self.require("the WaitingOnChannel goroutine filter")
+            scope = scope or m.EvalScope()
+        if scope is not None:
+            self.require("ListGoroutines with an EvalScope")
+            params["EvalScope"] = scope.model_dump(by_alias=True)
+        return params
+
+    async def _goroutine_pages(
+        self,
+        filters: Sequence[m.GoroutineFilter],
+        page_size: int,
+        scope: m.EvalScope | None,
+        timeout: float | None,
+    ) -> AsyncIterator[list[m.Goroutine]]:
+        if page_size <= 0:
+            raise InvalidArgumentError(f"page_size must be positive, got {page_size}")
+        params = self._list_params(filters, scope)
+        start = 0
+        while start >= 0:
+            params.update(Start=start, Count=page_size)
+            out = await self._call("ListGoroutines", params, m.ListGoroutinesOut, timeout)
+            # Filters apply per page, so a page can be empty while more follow.
+            if out.goroutines:
+                yield out.goroutines
+            start = out.nextg
+
+    async def goroutines(
+        self,
+        *filters: m.GoroutineFilter,
+        page_size: int = 1000,
+        scope: m.EvalScope | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[m.Goroutine]:
+        """Iterate over the goroutines that match every filter (server-side), page by page.
+
+        ``scope`` is where a ``GoroutineFilter.waiting_on_channel`` expression is evaluated.
+        """
+        async for page in self._goroutine_pages(filters, page_size, scope, timeout):
+            for goroutine in page:
+                yield goroutine
+
+    async def group_goroutines(
+        self,
+        group_by: m.GoroutineField,
+        *filters: m.GoroutineFilter,
+        label_key: str = "",
+        max_members: int = 5,
+        max_groups: int = 0,
+        timeout: float | None = None,
+    ) -> GoroutineGroups:
+        """Group all goroutines server-side by location, label, running or user state."""
+        if max_members < 1:
+            # Delve returns no groups at all when MaxGroupMembers is 0.
+            raise InvalidArgumentError(f"max_members must be at least 1, got {max_members}")
+        params = self._list_params(filters, None)
+        grouping = m.GoroutineGrouping(
+            group_by=group_by, group_by_key=label_key, max_group_members=max_members,
+            max_groups=max_groups,
+        )
+        params.update(grouping.model_dump(by_alias=True), Start=0, Count=0)
+        out = await self._call("ListGoroutines", params, m.ListGoroutinesOut, timeout)
+        return GoroutineGroups(out.groups or [], out.goroutines, out.too_many_groups)
+
+    async def goroutine(self, goroutine_id: int, *, timeout: float | None = None) -> m.Goroutine:
+        """One goroutine by id. Delve has no direct call for it: this pages until found."""
+        async for page in self._goroutine_pages((), 1000, None, timeout):
+            for goroutine in page:
+                if goroutine.id == goroutine_id:
+                    return goroutine
+        raise UnknownGoroutineError(f"unknown goroutine {goroutine_id}", method="ListGoroutines")
+
+    async def threads(self, *, timeout: float | None = None) -> list[m.Thread]:
+        """The OS threads recorded in the core."""
+        return (await self._call("ListThreads", {}, m.ListThreadsOut, timeout)).threads
+
+    async def thread(self, thread_id: int, *, timeout: float | None = None) -> m.Thread:
+        """One thread by its OS thread id."""
+        return (await self._call("GetThread", {"Id": thread_id}, m.GetThreadOut, timeout)).thread
+
+    # --- stacks -----------------------------------------------------------------------------------
+
+    def _stack_params(
+        self,
+        goroutine_id: int,
+        depth: int,
+        full: bool,
+        defers: bool,
+        load: m.LoadConfig | None,
+        skip: int,
+        options: m.StacktraceOptions,
+    ) -> dict[str, Any]:
+        if depth < 0:
+            raise InvalidArgumentError(f"depth must be 0 or more, got {depth}")
+        if skip < 0:
+            raise InvalidArgumentError(f"skip must be 0 or more, got {skip}")
+        params: dict[str, Any] = {
+            "Id": goroutine_id, "Depth": depth, "Full": full, "Defers": defers, "Opts": int(options),
+        }
+        if load is not None:
+            params["Cfg"] = load.model_dump(by_alias=True)
+        if skip:
+            self.require("Stacktrace with Skip")
+            params["Skip"] = skip
+        return params
+
+    async def stacktrace(
+        self,
+        goroutine_id: int = -1,
+        *,
+        depth: int = 50,
+        full: bool = False,
+        defers: bool = False,
+        load: m.LoadConfig | None = None,
+        skip: int = 0,
+        options: m.StacktraceOptions = m.StacktraceOptions(0),
+        timeout: float | None = None,
+    ) -> list[m.Stackframe]:
+        """The stack of a goroutine (``-1``: the selected one), innermost frame first.
+
+        Up to ``depth + 1`` frames. ``full`` loads arguments and locals (with ``load``, or the
+        terminal's defaults); ``defers`` reads deferred calls; ``skip`` drops the first frames.
+        """
+        params = self._stack_params(goroutine_id, depth, full, defers, load, skip, options)
+        return (await self._call("Stacktrace", params, m.StacktraceOut, timeout)).locations
+
+    async def goroutine_stacks(
+        self,
+        *filters: m.GoroutineFilter,
+        depth: int = 50,
+        full: bool = False,
+        load: m.LoadConfig | None = None,
+        window: int = 64,
+        page_size: int = 1000,
+        timeout: float | None = None,
+    ) -> AsyncIterator[GoroutineStack]:
+        """Every matching goroutine with its stack, streamed in goroutine order.
+
+        Stack requests are pipelined ``window`` deep so Delve never waits for this process;
+        only the window is held in memory, however many goroutines the core has.
+        """
+        if window < 1:
+            raise InvalidArgumentError(f"window must be at least 1, got {window}")
+        base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions(0))
+        in_flight: deque[tuple[m.Goroutine, PendingCall]] = deque()
+        try:
+            async for page in self._goroutine_pages(filters, page_size, None, timeout):
+                for goroutine in page:
+                    call = await self._start("Stacktrace", {**base, "Id": goroutine.id})
+                    in_flight.append((goroutine, call))
+                    if len(in_flight) >= window:
+                        goroutine, call = in_flight.popleft()
+                        out = await self._finish(call, m.StacktraceOut, timeout)
+                        yield GoroutineStack(goroutine, out.locations)
+            while in_flight:
+                goroutine, call = in_flight.popleft()
+                out = await self._finish(call, m.StacktraceOut, timeout)
+                yield GoroutineStack(goroutine, out.locations)
+        finally:
+            for _, call in in_flight:
+                call.abandon()
+
+    async def ancestors(
+        self,
+        goroutine_id: int,
+        *,
+        count: int = 10,
+        depth: int = 20,
+        timeout: float | None = None,
+    ) -> list[m.Ancestor]:
+        """The goroutines that started this one (needs ``GODEBUG=tracebackancestors=N``)."""
+        if count < 0 or depth < 0:
+            raise InvalidArgumentError("count and depth must be 0 or more")
+        params = {"GoroutineID": goroutine_id, "NumAncestors": count, "Depth": depth}
+        return (await self._call("Ancestors", params, m.AncestorsOut, timeout)).ancestors
+
+    # --- variables and memory ---------------------------------------------------------------------
+
+    @staticmethod
+    def _scope(goroutine_id: int, frame: int, deferred_call: int) -> dict[str, Any]:
+        if frame < 0 or deferred_call < 0:
+            raise InvalidArgumentError(
+                f"frame and deferred_call must be 0 or more, got {frame} and {deferred_call}"
+            )
+        scope = m.EvalScope(goroutine_id=goroutine_id, frame=frame, deferred_call=deferred_call)
+        return scope.model_dump(by_alias=True)
+
+    async def eval(
+        self,
+        expr: str,
+        *,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        deferred_call: int = 0,
+        load: m.LoadConfig | None = None,
+        timeout: float | None = None,
+    ) -> m.Variable:
+        """Evaluate a Go expression in a goroutine's frame (``-1``: the selected goroutine)."""
+        params = {
+            "Scope": self._scope(goroutine_id, frame, deferred_call),
+            "Expr": expr,
+            "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True),
+        }
+        return (await self._call("Eval", params, m.EvalOut, timeout)).variable
+
+    async def locals(
+        self,
+        *,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        deferred_call: int = 0,
+        load: m.LoadConfig | None = None,
+        timeout: float | None = None,
+    ) -> list[m.Variable]:
+        """The local variables of a frame."""
+        params = {
+            "Scope": self._scope(goroutine_id, frame, deferred_call),
+            "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True),
+        }
+        return (await self._call("ListLocalVars", params, m.ListLocalVarsOut, timeout)).variables
+
+    async def args(
+        self,
+        *,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        deferred_call: int = 0,
+        load: m.LoadConfig | None = None,
+        timeout: float | None = None,
+    ) -> list[m.Variable]:
+        """The arguments (and named results) of a frame's function."""
+        params = {
+            "Scope": self._scope(goroutine_id, frame, deferred_call),
+            "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True),
+        }
+        return (await self._call("ListFunctionArgs", params, m.ListFunctionArgsOut, timeout)).args
+
+    async def package_vars(
+        self,
+        filter: str = "",
+        *,
+        load: m.LoadConfig | None = None,
+        timeout: float | None = None,
+    ) -> list[m.Variable]:
+        """Package-level variables whose qualified name matches the regexp ``filter``."""
+        params = {"Filter": filter, "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True)}
+        out = await self._call("ListPackageVars", params, m.ListPackageVarsOut, timeout)
+        return out.variables
+
+    async def load_more(
+        self,
+        variable: m.Variable,
+        *,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        load: m.LoadConfig | None = None,
+        timeout: float | None = None,
+    ) -> m.Variable:
+        """Load the part of ``variable`` that the load limits left out.
+
+        Returns a variable holding the rest (the remaining elements of a slice or map, the
+        fields of a struct, the pointee of a pointer), evaluated where ``variable`` was.
+        """
+        expr = variable.reload_expr()
+        if expr is None:
+            raise InvalidArgumentError(
+                f"variable {variable.name!r} is fully loaded, or has no address to reload from"
+            )
+        return await self.eval(expr, goroutine_id=goroutine_id, frame=frame, load=load,
+                               timeout=timeout)
+
+    async def examine_memory(
+        self, address: int, length: int, *, timeout: float | None = None
+    ) -> bytes:
+        """Read ``length`` bytes of the core's memory at ``address``.
+
+        Long reads are split into the chunks the server accepts (1000 bytes before Delve 1.24).
+        """
+        if address < 0 or length < 0:
+            raise InvalidArgumentError("address and length must be 0 or more")
+        version = self.server_version
+        chunk = 1000 if version is not None and version < Version(1, 24, 0) else 65536
+        calls = [
+            await self._start("ExamineMemory", {"Address": address + offset,
+                                                "Length": min(chunk, length - offset)})
+            for offset in range(0, length, chunk)
+        ]
+        parts = [(await self._finish(c, m.ExamineMemoryOut, timeout)).mem for c in calls]
+        return b"".join(parts)
+
+    async def registers(
+        self,
+        *,
+        thread_id: int = 0,
+        goroutine_id: int | None = None,
+        frame: int = 0,
+        include_fp: bool = False,
+        timeout: float | None = None,
+    ) -> list[m.Register]:
+        """CPU registers of a thread (0: the current one), or of a goroutine's frame."""
+        params: dict[str, Any] = {"ThreadID": thread_id, "IncludeFp": include_fp}
+        if goroutine_id is not None:
+            params["Scope"] = self._scope(goroutine_id, frame, 0)
+        return (await self._call("ListRegisters", params, m.ListRegistersOut, timeout)).regs
+
+    async def disassemble(
+        self,
+        start_pc: int,
+        end_pc: int = 0,
+        *,
+        flavour: m.AssemblyFlavour = m.AssemblyFlavour.GNU,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        timeout: float | None = None,
+    ) -> list[m.AsmInstruction]:
+        """Disassemble ``[start_pc, end_pc)``; with ``end_pc`` 0, the whole function at start_pc."""
+        params = {
+            "Scope": self._scope(goroutine_id, frame, 0),
+            "StartPC": start_pc,
+            "EndPC": end_pc,
+            "Flavour": int(flavour),
+        }
+        return (await self._call("Disassemble", params, m.DisassembleOut, timeout)).disassemble
+
+    # --- symbols ----------------------------------------------------------------------------------
+
+    async def sources(self, filter: str = "", *, timeout: float | None = None) -> list[str]:
+        """Source files of the executable whose path matches the regexp ``filter``."""
+        return (await self._call("ListSources", {"Filter": filter}, m.ListSourcesOut, timeout)).sources
+
+    async def functions(
+        self, filter: str = "", *, follow_calls: int = 0, timeout: float | None = None
+    ) -> list[str]:
+        """Function names matching the regexp ``filter`` (and their callees to ``follow_calls``)."""
+        params: dict[str, Any] = {"Filter": filter}
+        if follow_calls:
+            self.require("ListFunctions with FollowCalls")
+            params["FollowCalls"] = follow_calls
+        return (await self._call("ListFunctions", params, m.ListFunctionsOut, timeout)).funcs
+
+    async def types(self, filter: str = "", *, timeout: float | None = None) -> list[str]:
+        """Type names matching the regexp ``filter``."""
+        return (await self._call("ListTypes", {"Filter": filter}, m.ListTypesOut, timeout)).types
+
+    async def type_info(self, name: str, *, timeout: float | None = None) -> m.TypeInfo:
+        """Kind, size, fields and methods of a type. Delve 1.26.2+."""
+        self.require("TypeInfo")
+        return (await self._call("TypeInfo", {"Name": name}, m.TypeInfoOut, timeout)).type_info
+
+    async def find_location(
+        self,
+        location: str,
+        *,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        include_non_executable_lines: bool = False,
+        substitute_path_rules: Sequence[tuple[str, str]] = (),
+        timeout: float | None = None,
+    ) -> list[m.Location]:
+        """Resolve a location spec (``file:line``, ``func``, ``/regexp/``, ``*addr``…)."""
+        params = {
+            "Scope": self._scope(goroutine_id, frame, 0),
+            "Loc": location,
+            "IncludeNonExecutableLines": include_non_executable_lines,
+            "SubstitutePathRules": [list(rule) for rule in substitute_path_rules],
+        }
+        return (await self._call("FindLocation", params, m.FindLocationOut, timeout)).locations
+
+    async def dynamic_libraries(self, *, timeout: float | None = None) -> list[m.Image]:
+        """Shared libraries loaded in the process (empty for static Go programs)."""
+        return (await self._call("ListDynamicLibraries", {}, m.ListDynamicLibrariesOut, timeout)).list
+
+    async def build_info(
+        self, filter: str = "", *, include_files: bool = False, timeout: float | None = None
+    ) -> list[m.PackageBuildInfo]:
+        """Packages the executable was built from, with their directories (and files)."""
+        params: dict[str, Any] = {"IncludeFiles": include_files}
+        if filter:
+            self.require("ListPackagesBuildInfo with a Filter")
+            params["Filter"] = filter
+        out = await self._call("ListPackagesBuildInfo", params, m.ListPackagesBuildInfoOut, timeout)
+        return out.list
+
+
+# --- opening sessions ----------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def _session(
+    stream: ByteStream,
+    *,
+    process: DlvProcess | None,
+    default_timeout: float | None,
+    handshake_timeout: float,
+    detach_on_close: bool,
+) -> AsyncIterator[AsyncClient]:
+    """Run a connection's reader for the life of a client, and close it on the way out."""
+    async with anyio.create_task_group() as tg:
+        conn = Connection(stream, closed_reason=process.exit_error if process else None)
+        tg.start_soon(conn.read_replies)
+        client = AsyncClient(conn, default_timeout=default_timeout, process=process)
+        try:
+            await client._handshake(handshake_timeout)
+            yield client
+        finally:
+            with anyio.CancelScope(shield=True):
+                if detach_on_close and not conn.closed:
+                    with contextlib.suppress(DlvError):
+                        await client.detach(timeout=5)
+                await conn.aclose()
+            tg.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def open_core(
+    executable: str | os.PathLike[str],
+    core: str | os.PathLike[str],
+    *,
+    dlv: str | os.PathLike[str] | None = None,
+    timeout: float | None = 120.0,
+    startup_timeout: float = 30.0,
+    check_go_version: bool = True,
+    listen: str | None = None,
+    allow_remote: bool = False,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[AsyncClient]:
+    """Start ``dlv core EXECUTABLE CORE --headless`` and yield a client connected to it.
+
+    Both files are checked first (present, readable, an ELF executable with debug info and an
+    ELF core of it). ``dlv`` is found from the argument, ``$DLV``, the checkout's
+    ``.tools/bin`` or PATH. dlv listens on a private unix socket where it supports one, else
+    on ``127.0.0.1``; ``listen`` overrides that (a non-loopback address needs
+    ``allow_remote=True``). ``timeout`` is the default per-call timeout. On exit, error or
+    cancellation dlv is detached, then terminated if it lingers: no process is left behind.
+    """
+    exe_path = Path(executable).absolute()
+    core_path = Path(core).absolute()
+    check_inputs(exe_path, core_path)
+    options = LaunchOptions(
+        dlv=dlv,
+        listen=listen,
+        allow_remote=allow_remote,
+        check_go_version=check_go_version,
+        extra_args=tuple(extra_args),
+        startup_timeout=startup_timeout,
+        env=dict(env) if env is not None else None,
+    )
+    async with anyio.create_task_group() as tg:
+        process = await DlvProcess.start(tg, exe_path, core_path, options)
+        try:
+            assert process.address is not None
+            try:
+                stream = await connect_stream(process.address)
+            except DlvError:
+                raise await process.exit_error() from None
+            async with _session(
+                stream,
+                process=process,
+                default_timeout=timeout,
+                handshake_timeout=startup_timeout,
+                detach_on_close=True,
+            ) as client:
+                yield client
+        finally:
+            await process.stop()
+            tg.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def connect(
+    address: str,
+    *,
+    timeout: float | None = 120.0,
+    connect_timeout: float = 10.0,
+    detach_on_close: bool = False,
+) -> AsyncIterator[AsyncClient]:
+    """Connect to a headless Delve server someone else started (``host:port`` or a socket path).
+
+    The client does not own that server: closing only disconnects, unless
+    ``detach_on_close`` asks it to shut the server down.
+    """
+    target = parse_address(address)
+    with anyio.fail_after(connect_timeout):
+        stream = await connect_stream(target)
+    async with _session(
+        stream,
+        process=None,
+        default_timeout=timeout,
+        handshake_timeout=connect_timeout,
+        detach_on_close=detach_on_close,
+    ) as client:
+        yield client

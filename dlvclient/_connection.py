@@ -1,0 +1,192 @@
+"""One JSON-RPC connection to a Delve server: a reader task, pipelined calls matched by id."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import anyio
+from anyio.abc import ByteStream
+
+from ._codec import LineBuffer, RequestEncoder, reply_id
+from ._errors import (
+    ClientClosedError,
+    ConnectionClosedError,
+    DlvError,
+    DlvTimeoutError,
+    ProtocolError,
+    TransportError,
+)
+
+__all__ = ["Connection", "PendingCall"]
+
+# Big enough that an 80 MB reply is read in few system calls, small enough not to matter.
+_READ_SIZE = 1 << 20
+# A request is a few hundred bytes; a send that takes this long means the peer stopped reading.
+_SEND_TIMEOUT = 10.0
+
+
+class PendingCall:
+    """A request that was sent; await :meth:`reply` for its raw reply line."""
+
+    __slots__ = ("_conn", "error", "event", "id", "line", "method")
+
+    def __init__(self, conn: Connection, request_id: int, method: str) -> None:
+        self._conn = conn
+        self.id = request_id
+        self.method = method
+        self.event = anyio.Event()
+        self.line: bytes | None = None
+        self.error: DlvError | None = None
+
+    async def reply(self, timeout: float | None = None) -> bytes:
+        """Wait for the reply; on timeout or cancellation the call is abandoned."""
+        try:
+            with anyio.fail_after(math.inf if timeout is None else timeout):
+                await self.event.wait()
+        except TimeoutError:
+            raise DlvTimeoutError(
+                f"{self.method} got no reply within {timeout} s; pass a larger timeout, or "
+                f"check that dlv is still serving (Delve before 1.26.1 stops reading a "
+                f"connection after a malformed request)"
+            ) from None
+        finally:
+            if not self.event.is_set():
+                self.abandon()
+        if self.error is not None:
+            raise self.error
+        assert self.line is not None
+        return self.line
+
+    def abandon(self) -> None:
+        """Give up on the reply: it will be dropped when it arrives."""
+        self._conn._abandon(self)
+
+
+class Connection:
+    """Pipelined JSON-RPC over one byte stream.
+
+    Any number of tasks may call :meth:`request` at once. Delve answers some methods out of
+    order, so replies are matched to callers by id. When the stream ends, every pending call
+    fails at once with the error ``closed_reason`` builds (the launcher adds dlv's exit status).
+    """
+
+    def __init__(
+        self,
+        stream: ByteStream,
+        *,
+        closed_reason: Callable[[], Awaitable[DlvError]] | None = None,
+    ) -> None:
+        self._stream = stream
+        self._closed_reason = closed_reason
+        self._encoder = RequestEncoder()
+        self._pending: dict[Any, PendingCall] = {}
+        # Ids of calls whose caller gave up (timeout, cancellation): their late replies are dropped.
+        self._abandoned: set[Any] = set()
+        self._send_lock = anyio.Lock()
+        self._error: DlvError | None = None
+        self.calls = 0
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection failed or was closed."""
+        return self._error is not None
+
+    @property
+    def pending(self) -> int:
+        """Calls sent whose replies have not arrived."""
+        return len(self._pending)
+
+    async def start(self, method: str, params: Mapping[str, Any]) -> PendingCall:
+        """Send ``RPCServer.<method>`` and return the call without waiting for its reply."""
+        if self._error is not None:
+            raise self._error
+        request_id, data = self._encoder.encode(method, params)
+        call = PendingCall(self, request_id, method)
+        self._pending[request_id] = call
+        self.calls += 1
+        try:
+            await self._send(data)
+        except BaseException:
+            call.abandon()
+            raise
+        return call
+
+    async def request(
+        self, method: str, params: Mapping[str, Any], *, timeout: float | None = None
+    ) -> bytes:
+        """Send ``RPCServer.<method>`` and return its raw reply line."""
+        return await (await self.start(method, params)).reply(timeout)
+
+    def _abandon(self, call: PendingCall) -> None:
+        if self._pending.pop(call.id, None) is not None and self._error is None:
+            self._abandoned.add(call.id)
+
+    async def _send(self, data: bytes) -> None:
+        # A request cut in half by a cancellation would desynchronise Delve's decoder for every
+        # later call, so the write is shielded; its own deadline still bounds it.
+        async with self._send_lock:
+            with anyio.move_on_after(_SEND_TIMEOUT, shield=True) as scope:
+                try:
+                    await self._stream.send(data)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+                    await self._fail(ConnectionClosedError(f"could not send to dlv: {exc!r}"))
+            if scope.cancelled_caught:
+                await self._fail(
+                    TransportError(f"dlv did not read a request for {_SEND_TIMEOUT} s")
+                )
+            if self._error is not None:
+                raise self._error
+
+    async def read_replies(self) -> None:
+        """The reader task: run it in a task group for the life of the connection."""
+        buffer = LineBuffer()
+        try:
+            while True:
+                data = await self._stream.receive(_READ_SIZE)
+                for line in buffer.feed(data):
+                    self._dispatch(line)
+        except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+            if buffer.buffered:
+                error: DlvError = ConnectionClosedError(
+                    f"the connection closed in the middle of a reply ({buffer.buffered} bytes)"
+                )
+            elif self._closed_reason is not None:
+                error = await self._closed_reason()
+            else:
+                error = ConnectionClosedError("the Delve server closed the connection")
+            await self._fail(error)
+        except anyio.ClosedResourceError:
+            await self._fail(ClientClosedError("the connection was closed"))
+        except ProtocolError as exc:
+            await self._fail(exc)
+
+    def _dispatch(self, line: bytes) -> None:
+        if not line.strip():
+            return
+        request_id = reply_id(line)
+        call = self._pending.pop(request_id, None)
+        if call is not None:
+            call.line = line
+            call.event.set()
+        elif request_id in self._abandoned:
+            self._abandoned.discard(request_id)
+        else:
+            raise ProtocolError(f"the server answered a request that was never sent (id {request_id!r})")
+
+    async def _fail(self, error: DlvError) -> None:
+        """Fail every pending call with ``error`` and close the stream."""
+        if self._error is None:
+            self._error = error
+        for call in self._pending.values():
+            call.error = self._error
+            call.event.set()
+        self._pending.clear()
+        self._abandoned.clear()
+        with anyio.CancelScope(shield=True):
+            await self._stream.aclose()
+
+    async def aclose(self, reason: DlvError | None = None) -> None:
+        """Close the connection; pending calls fail with ``reason``."""
+        await self._fail(reason or ClientClosedError("the client is closed"))

@@ -1,0 +1,244 @@
+"""The exception tree: every failure dlvclient reports is a :class:`DlvError`."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "ClientClosedError",
+    "ConnectError",
+    "ConnectionClosedError",
+    "DelveError",
+    "DlvError",
+    "DlvNotFoundError",
+    "DlvTimeoutError",
+    "ExpressionError",
+    "GoVersionError",
+    "InternalDebuggerError",
+    "InvalidArgumentError",
+    "InvalidTargetError",
+    "LaunchError",
+    "LocationNotFoundError",
+    "MemoryReadError",
+    "NotPossibleOnCoreError",
+    "ProtocolError",
+    "ResponseValidationError",
+    "SymbolNotFoundError",
+    "TransportError",
+    "UnknownFrameError",
+    "UnknownGoroutineError",
+    "UnknownThreadError",
+    "UnsupportedFeatureError",
+    "UsageError",
+]
+
+
+class DlvError(Exception):
+    """Base class of every error raised by dlvclient."""
+
+
+# --- launching -----------------------------------------------------------------------------------
+
+
+class LaunchError(DlvError):
+    """dlv could not be started, or exited before it served the core.
+
+    ``exit_code`` and ``stderr`` carry what the process left behind, when it ran at all.
+    """
+
+    def __init__(self, message: str, *, exit_code: int | None = None, stderr: str = "") -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.stderr = stderr
+
+
+class DlvNotFoundError(LaunchError):
+    """No ``dlv`` binary could be found."""
+
+
+class InvalidTargetError(LaunchError):
+    """The executable or the core file cannot be used (missing, unreadable, not ELF, mismatched)."""
+
+
+class GoVersionError(LaunchError):
+    """The target was built by a Go release the installed Delve does not support."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        go_version: str,
+        delve_version: str,
+        supported: tuple[str, str] | None = None,
+        exit_code: int | None = None,
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message, exit_code=exit_code, stderr=stderr)
+        self.go_version = go_version
+        self.delve_version = delve_version
+        self.supported = supported
+
+
+# --- transport -----------------------------------------------------------------------------------
+
+
+class TransportError(DlvError):
+    """The connection to the Delve server failed."""
+
+
+class ConnectError(TransportError):
+    """The Delve server could not be reached."""
+
+
+class ConnectionClosedError(TransportError):
+    """The connection closed, or the dlv process died, while calls were pending."""
+
+
+class ProtocolError(TransportError):
+    """The server sent something that is not a valid JSON-RPC reply."""
+
+
+class DlvTimeoutError(DlvError, TimeoutError):
+    """A call, or startup, took longer than its timeout."""
+
+
+class ResponseValidationError(DlvError):
+    """A reply did not match the shape dlvclient expects of that method."""
+
+    def __init__(self, message: str, *, method: str) -> None:
+        super().__init__(message)
+        self.method = method
+
+
+class UsageError(DlvError):
+    """The client was used in a way it does not support."""
+
+
+class ClientClosedError(UsageError):
+    """A call was made on a client that is closed."""
+
+
+class InvalidArgumentError(UsageError, ValueError):
+    """An argument is out of range (caught before anything is sent to Delve)."""
+
+
+class UnsupportedFeatureError(DlvError):
+    """The running Delve lacks a feature; ``since`` names the first Delve version that has it."""
+
+    def __init__(self, feature: str, *, since: str, delve_version: str) -> None:
+        super().__init__(
+            f"{feature} needs Delve {since} or newer, but the server runs Delve {delve_version}; "
+            f"install a newer Delve (go install github.com/go-delve/delve/cmd/dlv@latest)"
+        )
+        self.feature = feature
+        self.since = since
+        self.delve_version = delve_version
+
+
+# --- errors Delve returned -----------------------------------------------------------------------
+
+
+class DelveError(DlvError):
+    """Delve answered a call with an error; ``message`` is Delve's text verbatim."""
+
+    hint = ""
+
+    def __init__(self, message: str, *, method: str) -> None:
+        text = f"{method}: {message}"
+        if self.hint:
+            text = f"{text} ({self.hint})"
+        super().__init__(text)
+        self.message = message
+        self.method = method
+
+
+class SymbolNotFoundError(DelveError):
+    """A name in an expression is not in scope, was optimized away, or does not exist."""
+
+    hint = (
+        "check the spelling, the goroutine and the frame; optimized builds drop variables: "
+        "build with -gcflags=all=-N -l"
+    )
+
+
+class UnknownGoroutineError(DelveError):
+    """No goroutine has that id."""
+
+    hint = "list the goroutines to find valid ids"
+
+
+class UnknownThreadError(DelveError):
+    """No thread has that id."""
+
+    hint = "list the threads to find valid ids"
+
+
+class UnknownFrameError(DelveError):
+    """The frame (or deferred call) does not exist in that goroutine's stack."""
+
+    hint = "fetch the stack trace to see how many frames it has"
+
+
+class ExpressionError(DelveError):
+    """The expression could not be parsed or evaluated."""
+
+    hint = "expressions follow Go syntax; function calls are not possible on a core"
+
+
+class NotPossibleOnCoreError(DelveError):
+    """The operation needs a live process; a core file is read-only."""
+
+    hint = "a core file can only be read"
+
+
+class LocationNotFoundError(DelveError):
+    """A location spec matched nothing."""
+
+    hint = "use file:line, a function name, or /regexp/"
+
+
+class MemoryReadError(DelveError):
+    """Memory at that address is not in the core (unmapped, or the core is truncated)."""
+
+    hint = "the address is outside the core's mappings, or the core was truncated (ulimit -c)"
+
+
+class InternalDebuggerError(DelveError):
+    """Delve itself panicked while serving the call."""
+
+    hint = "this is a Delve bug; try a newer Delve"
+
+
+# Ordered: the first match wins.
+_DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveError]], ...] = tuple(
+    (re.compile(pattern), cls)
+    for pattern, cls in (
+        (r"^could not find symbol value for |^package \S+ has no function ", SymbolNotFoundError),
+        (r"^unknown goroutine ", UnknownGoroutineError),
+        (r"^no thread with id ", UnknownThreadError),
+        (r"^Frame -?\d+ does not exist|^Frame -?\d+ only has \d+ deferred", UnknownFrameError),
+        (r"^location \".*\" not found|^location .* not found", LocationNotFoundError),
+        (
+            r"^can not continue execution of core process|^can not write to core process"
+            r"|^cannot write a breakpoint to a core file|^core dumping not supported",
+            NotPossibleOnCoreError,
+        ),
+        (
+            r"error while reading spliced memory|exceeded readable area|could not read memory",
+            MemoryReadError,
+        ),
+        (r"^Internal debugger error", InternalDebuggerError),
+        (
+            r"^\d+:\d+: |^function calls not allowed|^invalid expression|^could not evaluate",
+            ExpressionError,
+        ),
+    )
+)
+
+
+def delve_error(method: str, message: str) -> DelveError:
+    """Map Delve's error string to the most specific :class:`DelveError` subclass."""
+    for pattern, cls in _DELVE_ERRORS:
+        if pattern.search(message):
+            return cls(message, method=method)
+    return DelveError(message, method=method)

@@ -1,0 +1,341 @@
+"""Finding, starting, watching and stopping a headless ``dlv core`` process."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import anyio
+from anyio.abc import ByteStream, Process, TaskGroup
+
+from ._codec import LineBuffer
+from ._errors import (
+    ConnectError,
+    ConnectionClosedError,
+    DlvError,
+    DlvNotFoundError,
+    DlvTimeoutError,
+    GoVersionError,
+    InvalidArgumentError,
+    InvalidTargetError,
+    LaunchError,
+)
+from ._version import UNIX_LISTEN, Version, parse_delve_version
+
+__all__ = ["DlvProcess", "LaunchOptions", "connect_stream", "find_dlv", "parse_address"]
+
+logger = logging.getLogger("dlvclient")
+
+_LISTENING = b"API server listening at: "
+_INSTALL_HINT = (
+    "install it with `go install github.com/go-delve/delve/cmd/dlv@v1.27.2`, "
+    "then put it on PATH, set $DLV to its path, or pass dlv=PATH"
+)
+# The checkout's own tools folder, filled by scripts/_setup.sh.
+_TOOLS_DLV = Path(__file__).resolve().parent.parent / ".tools" / "bin" / "dlv"
+_STDERR_TAIL = 60
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """How to start dlv; see :func:`dlvclient.open_core` for each option."""
+
+    dlv: str | os.PathLike[str] | None = None
+    listen: str | None = None
+    allow_remote: bool = False
+    check_go_version: bool = True
+    extra_args: Sequence[str] = ()
+    startup_timeout: float = 30.0
+    env: dict[str, str] | None = None
+
+
+def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Locate dlv: the explicit path, then ``$DLV``, then the checkout's ``.tools/bin``, then PATH."""
+    for origin, value in (("dlv=", explicit), ("$DLV", os.environ.get("DLV"))):
+        if value is None or str(value) == "":
+            continue
+        found = shutil.which(str(value))
+        if found is None:
+            raise DlvNotFoundError(f"{origin}{value} is not an executable dlv binary; {_INSTALL_HINT}")
+        return Path(found).resolve()
+    if os.access(_TOOLS_DLV, os.X_OK):
+        return _TOOLS_DLV
+    found = shutil.which("dlv")
+    if found is None:
+        raise DlvNotFoundError(f"dlv (Delve) was not found; {_INSTALL_HINT}")
+    return Path(found).resolve()
+
+
+@cache
+def _dlv_version(dlv: Path, mtime: float) -> Version | None:
+    """``dlv version`` of a binary; keyed by mtime so a reinstall is noticed."""
+    try:
+        out = subprocess.run(
+            [str(dlv), "version"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return parse_delve_version(out)
+
+
+def installed_version(dlv: Path) -> Version | None:
+    """The version of the dlv binary at ``dlv``, or None when it cannot be told."""
+    return _dlv_version(dlv, dlv.stat().st_mtime)
+
+
+def parse_address(address: str) -> tuple[str, int] | str:
+    """``host:port`` → ``(host, port)``; ``unix:/path`` or ``/path`` → the socket path."""
+    if address.startswith("unix:"):
+        return address[len("unix:") :]
+    if address.startswith("/"):
+        return address
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise InvalidArgumentError(
+            f"address {address!r} is neither host:port nor a unix socket path (unix:/path)"
+        )
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def connect_stream(address: tuple[str, int] | str) -> ByteStream:
+    """Open a byte stream to a Delve server at a parsed address."""
+    try:
+        if isinstance(address, str):
+            return await anyio.connect_unix(address)
+        return await anyio.connect_tcp(*address)
+    except OSError as exc:
+        raise ConnectError(f"could not connect to dlv at {address!r}: {exc.strerror or exc}") from None
+
+
+# What dlv prints on stderr when it gives up, mapped to the error a user can act on.
+_GO_TOO_NEW = re.compile(r"Version of Delve is too old for Go version (\S+) \(maximum supported version (\S+)")
+_GO_TOO_OLD = re.compile(r"Go version (\S+) is too old for this version of Delve \(minimum supported version (\S+)")
+_BAD_TARGET = re.compile(
+    r"unrecognized core format|bad magic number|no such file or directory|permission denied"
+    r"|could not open debug info|no debug info found|not an ELF|ELF",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class DlvProcess:
+    """A running ``dlv core --headless``, its output drained all along."""
+
+    process: Process
+    dlv: Path
+    version: Version | None
+    socket_dir: str | None = None
+    stderr_lines: deque[str] = field(default_factory=lambda: deque(maxlen=_STDERR_TAIL))
+    address: tuple[str, int] | str | None = None
+    _address_seen: anyio.Event = field(default_factory=anyio.Event)
+    _exited: anyio.Event = field(default_factory=anyio.Event)
+
+    @classmethod
+    async def start(
+        cls,
+        task_group: TaskGroup,
+        executable: Path,
+        core: Path,
+        options: LaunchOptions,
+    ) -> DlvProcess:
+        """Spawn dlv on ``executable`` and ``core``, and wait until it says where it listens."""
+        dlv = find_dlv(options.dlv)
+        version = installed_version(dlv)
+        listen, socket_dir = _listen_argument(options, version)
+        # Absolute paths cannot be taken for flags, whatever their name starts with.
+        argv = [str(dlv), "core", str(executable), str(core), "--headless", "--api-version=2"]
+        argv += [f"--listen={listen}", f"--check-go-version={str(options.check_go_version).lower()}"]
+        argv += list(options.extra_args)
+        env = dict(os.environ if options.env is None else options.env)
+        # dlv >= 1.24 forks a telemetry crash monitor that would outlive the session; "2" tells
+        # golang.org/x/telemetry that this process must not start one.
+        env["GO_TELEMETRY_CHILD"] = "2"
+        try:
+            process = await anyio.open_process(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                # Ctrl-C in a terminal must reach Python (which then closes the session), not dlv.
+                start_new_session=True,
+            )
+        except OSError as exc:
+            _remove_dir(socket_dir)
+            raise DlvNotFoundError(f"could not run {dlv}: {exc}; {_INSTALL_HINT}") from None
+        self = cls(process, dlv, version, socket_dir)
+        task_group.start_soon(self._drain_stdout)
+        task_group.start_soon(self._drain_stderr)
+        task_group.start_soon(self._watch_exit)
+        try:
+            with anyio.fail_after(options.startup_timeout):
+                await self._wait_address()
+        except TimeoutError:
+            await self.stop()
+            raise DlvTimeoutError(
+                f"dlv did not report its address within {options.startup_timeout} s"
+                f"{self._stderr_suffix()}; raise startup_timeout or check the dlv binary"
+            ) from None
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.stop()
+            raise
+        return self
+
+    @property
+    def exited(self) -> bool:
+        """True once the process has exited (and was reaped)."""
+        return self._exited.is_set()
+
+    @property
+    def stderr(self) -> str:
+        """The last lines dlv wrote to stderr."""
+        return "\n".join(self.stderr_lines)
+
+    def _stderr_suffix(self) -> str:
+        return f"; dlv said: {self.stderr}" if self.stderr_lines else ""
+
+    async def _wait_address(self) -> None:
+        async with anyio.create_task_group() as tg:
+
+            async def first(event: anyio.Event) -> None:
+                await event.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(first, self._address_seen)
+            tg.start_soon(first, self._exited)
+        if self.address is None:
+            raise await self.exit_error()
+
+    async def _drain_stdout(self) -> None:
+        assert self.process.stdout is not None
+        buffer = LineBuffer()
+        async for chunk in self.process.stdout:
+            if self.address is not None:
+                continue  # keep the pipe empty so dlv never blocks on a write
+            for line in buffer.feed(chunk):
+                if line.startswith(_LISTENING) and self.address is None:
+                    self.address = parse_address(line[len(_LISTENING) :].decode().strip())
+                    self._address_seen.set()
+        self._address_seen.set()
+
+    async def _drain_stderr(self) -> None:
+        assert self.process.stderr is not None
+        buffer = LineBuffer()
+        async for chunk in self.process.stderr:
+            for line in buffer.feed(chunk):
+                self.stderr_lines.append(line.decode(errors="replace").rstrip())
+
+    async def _watch_exit(self) -> None:
+        await self.process.wait()
+        self._exited.set()
+
+    async def exit_error(self, grace: float = 2.0) -> DlvError:
+        """The error that explains why dlv went away (waits ``grace`` s for it to exit)."""
+        with anyio.move_on_after(grace):
+            await self._exited.wait()
+        # stderr is drained by another task: give it a moment to catch the last lines.
+        await anyio.sleep(0.05)
+        code = self.process.returncode
+        if code is None:
+            return ConnectionClosedError(
+                f"dlv closed the connection but is still running{self._stderr_suffix()}"
+            )
+        return classify_exit(code, self.stderr, self.version)
+
+    async def stop(self) -> None:
+        """Make sure dlv is gone: wait briefly, then SIGTERM, then SIGKILL; always reaped."""
+        with anyio.CancelScope(shield=True):
+            for signal_it, wait in ((None, 2.0), (self.process.terminate, 3.0), (self.process.kill, None)):
+                if self.exited:
+                    break
+                if signal_it is not None:
+                    try:
+                        signal_it()
+                    except ProcessLookupError:
+                        pass
+                with anyio.move_on_after(wait if wait is not None else 30):
+                    await self._exited.wait()
+            await self.process.aclose()
+            _remove_dir(self.socket_dir)
+
+
+def classify_exit(code: int, stderr: str, version: Version | None) -> LaunchError:
+    """Turn dlv's exit status and stderr into the most helpful :class:`LaunchError`."""
+    delve = str(version) if version else "unknown"
+    said = f"dlv exited with status {code}: {stderr.strip() or '(nothing on stderr)'}"
+    for pattern, limit in ((_GO_TOO_NEW, "newest"), (_GO_TOO_OLD, "oldest")):
+        match = pattern.search(stderr)
+        if match:
+            go_version, bound = match.groups()
+            return GoVersionError(
+                f"the target was built with Go {go_version}, but Delve {delve} supports Go "
+                f"{bound} as its {limit}; install a Delve that supports Go {go_version} "
+                f"(go install github.com/go-delve/delve/cmd/dlv@latest), or pass "
+                f"check_go_version=False (--check-go-version=false) to try anyway. {said}",
+                go_version=go_version,
+                delve_version=delve,
+                exit_code=code,
+                stderr=stderr,
+            )
+    if _BAD_TARGET.search(stderr):
+        return InvalidTargetError(
+            f"dlv could not open the executable or the core; check that both are the files of "
+            f"one crash. {said}",
+            exit_code=code,
+            stderr=stderr,
+        )
+    return LaunchError(said, exit_code=code, stderr=stderr)
+
+
+def _listen_argument(options: LaunchOptions, version: Version | None) -> tuple[str, str | None]:
+    """The ``--listen`` value, and the private directory made for a unix socket."""
+    listen = options.listen
+    unix_ok = version is not None and version >= UNIX_LISTEN.since
+    if listen is None:
+        listen = "unix" if unix_ok else "tcp"
+    if listen == "tcp":
+        return "127.0.0.1:0", None
+    if listen == "unix":
+        if not unix_ok:
+            raise InvalidArgumentError(
+                f"listen='unix' needs Delve {UNIX_LISTEN.since} or newer "
+                f"(this dlv is {version or 'of unknown version'}); use listen='tcp'"
+            )
+        # mkdtemp makes the directory 0700: only this user can reach the socket inside.
+        socket_dir = tempfile.mkdtemp(prefix="dlvclient-")
+        return f"unix:{socket_dir}/dlv.sock", socket_dir
+    address = parse_address(listen)
+    if isinstance(address, tuple) and not _is_loopback(address[0]):
+        if not options.allow_remote:
+            raise InvalidArgumentError(
+                f"listen={listen!r} is not a loopback address: Delve's server has no "
+                f"authentication, so anyone who reaches it can read the whole core. "
+                f"Pass allow_remote=True if that is what you want"
+            )
+        logger.warning("dlv will listen on %s: anyone who can reach it can read the core", listen)
+    return listen, None
+
+
+def _remove_dir(path: str | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)

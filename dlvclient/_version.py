@@ -1,0 +1,78 @@
+"""Delve versions and the features each one introduced."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+__all__ = [
+    "FEATURES",
+    "UNIX_LISTEN",
+    "Feature",
+    "Version",
+    "parse_delve_version",
+    "parse_go_version",
+]
+
+
+class Version(NamedTuple):
+    """A ``major.minor.patch`` version that compares as a tuple."""
+
+    major: int
+    minor: int
+    patch: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        """Parse ``"1.27.2"``; raises ValueError if there is no version in ``text``."""
+        match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+        if match is None:
+            raise ValueError(f"no version in {text!r}")
+        major, minor, patch = match.groups()
+        return cls(int(major), int(minor), int(patch or 0))
+
+
+def parse_delve_version(text: str) -> Version | None:
+    """The version in ``GetVersion.DelveVersion`` or ``dlv version`` output (``Version: 1.27.2``)."""
+    match = re.search(r"Version:\s*v?(\d+\.\d+(?:\.\d+)?)", text)
+    return Version.parse(match.group(1)) if match else None
+
+
+def parse_go_version(text: str) -> Version | None:
+    """The version in ``"go1.26.8"`` or ``"Go cmd/compile go1.26.8"``; None when absent."""
+    match = re.search(r"go(\d+\.\d+(?:\.\d+)?)", text)
+    return Version.parse(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Something a Delve release added: ``name`` is what an error shows a user."""
+
+    name: str
+    since: Version
+
+
+UNIX_LISTEN = Feature("listening on a unix socket (--listen=unix:)", Version(1, 22, 1))
+
+# Methods and fields added after Delve 1.20, the oldest release dlvclient supports.
+FEATURES: dict[str, Feature] = {
+    feature.name: feature
+    for feature in (
+        UNIX_LISTEN,
+        Feature("ListTargets", Version(1, 21, 0)),
+        Feature("FollowExec", Version(1, 21, 0)),
+        Feature("DebugInfoDirectories", Version(1, 21, 0)),
+        Feature("ListGoroutines with an EvalScope", Version(1, 21, 1)),
+        Feature("the WaitingOnChannel goroutine filter", Version(1, 21, 1)),
+        Feature("ListPackagesBuildInfo with a Filter", Version(1, 21, 1)),
+        Feature("ListFunctions with FollowCalls", Version(1, 23, 0)),
+        Feature("GuessSubstitutePath", Version(1, 24, 0)),
+        Feature("GetEvents", Version(1, 25, 2)),
+        Feature("Stacktrace with Skip", Version(1, 26, 2)),
+        Feature("TypeInfo", Version(1, 26, 2)),
+    )
+}

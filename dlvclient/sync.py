@@ -1,0 +1,188 @@
+"""The blocking facade: the async client, run in an event loop thread by anyio's portal.
+
+Every method of :class:`Client` is the :class:`~dlvclient.AsyncClient` method of the same
+name; async iterators become plain generators. Nothing here re-implements the client.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, contextmanager
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+
+from . import _client
+from ._client import AsyncClient
+
+__all__ = ["Client", "connect", "open_core"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# How many items of an async iterator cross the thread boundary at once: one per item would
+# cost a thread hand-off per goroutine.
+_BATCH = 256
+
+
+class _Blocking(Generic[P, R]):
+    """Descriptor: an ``AsyncClient`` coroutine method, as a blocking method of ``Client``."""
+
+    def __init__(self, method: Callable[Concatenate[AsyncClient, P], Awaitable[R]]) -> None:
+        self._method = method
+
+    @overload
+    def __get__(self, client: None, owner: type[Client]) -> _Blocking[P, R]: ...
+    @overload
+    def __get__(self, client: Client, owner: type[Client]) -> Callable[P, R]: ...
+    def __get__(self, client: Client | None, owner: type[Client]) -> Any:
+        if client is None:
+            return self
+        method = self._method
+
+        @functools.wraps(method)
+        def call(*args: P.args, **kwargs: P.kwargs) -> R:
+            return client._run(method, client._async, *args, **kwargs)
+
+        return call
+
+
+class _BlockingIter(Generic[P, R]):
+    """Descriptor: an ``AsyncClient`` async-iterator method, as a generator method."""
+
+    def __init__(self, method: Callable[Concatenate[AsyncClient, P], AsyncIterator[R]]) -> None:
+        self._method = method
+
+    @overload
+    def __get__(self, client: None, owner: type[Client]) -> _BlockingIter[P, R]: ...
+    @overload
+    def __get__(self, client: Client, owner: type[Client]) -> Callable[P, Iterator[R]]: ...
+    def __get__(self, client: Client | None, owner: type[Client]) -> Any:
+        if client is None:
+            return self
+        method = self._method
+
+        @functools.wraps(method)
+        def iterate(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+            agen = method(client._async, *args, **kwargs)
+            try:
+                while batch := client._run(_next_batch, agen):
+                    yield from batch
+            finally:
+                if not client._portal_closed:
+                    client._run(agen.aclose)  # type: ignore[attr-defined]
+
+        return iterate
+
+
+async def _next_batch(agen: AsyncIterator[R]) -> list[R]:
+    """Up to ``_BATCH`` items; an empty list once the iterator is done."""
+    items: list[R] = []
+    for _ in range(_BATCH):
+        try:
+            items.append(await agen.__anext__())
+        except StopAsyncIteration:
+            break
+    return items
+
+
+class Client:
+    """The blocking twin of :class:`~dlvclient.AsyncClient`; get one from :func:`open_core`.
+
+    Ctrl-C during a call cancels that call and leaves the session usable.
+    """
+
+    def __init__(self, portal: BlockingPortal, client: AsyncClient) -> None:
+        self._portal = portal
+        self._async = client
+        self._portal_closed = False
+
+    def _run(self, fn: Callable[..., Awaitable[R]], *args: Any, **kwargs: Any) -> R:
+        future = self._portal.start_task_soon(functools.partial(fn, *args, **kwargs))
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # Ctrl-C: cancel the call in the event loop thread too
+            raise
+
+    @property
+    def async_client(self) -> AsyncClient:
+        """The async client this one drives (use it only from the portal's thread)."""
+        return self._async
+
+    @property
+    def server_version(self) -> Any:
+        """See :attr:`AsyncClient.server_version`."""
+        return self._async.server_version
+
+    @property
+    def target_go_version(self) -> Any:
+        """See :attr:`AsyncClient.target_go_version`."""
+        return self._async.target_go_version
+
+    def supports(self, feature: Any) -> bool:
+        """See :meth:`AsyncClient.supports`."""
+        return self._async.supports(feature)
+
+    def require(self, feature: Any) -> None:
+        """See :meth:`AsyncClient.require`."""
+        self._async.require(feature)
+
+    call = _Blocking(AsyncClient.call)
+    version = _Blocking(AsyncClient.version)
+    state = _Blocking(AsyncClient.state)
+    pid = _Blocking(AsyncClient.pid)
+    build_id = _Blocking(AsyncClient.build_id)
+    targets = _Blocking(AsyncClient.targets)
+    detach = _Blocking(AsyncClient.detach)
+    goroutines = _BlockingIter(AsyncClient.goroutines)
+    group_goroutines = _Blocking(AsyncClient.group_goroutines)
+    goroutine = _Blocking(AsyncClient.goroutine)
+    threads = _Blocking(AsyncClient.threads)
+    thread = _Blocking(AsyncClient.thread)
+    stacktrace = _Blocking(AsyncClient.stacktrace)
+    goroutine_stacks = _BlockingIter(AsyncClient.goroutine_stacks)
+    ancestors = _Blocking(AsyncClient.ancestors)
+    eval = _Blocking(AsyncClient.eval)
+    locals = _Blocking(AsyncClient.locals)
+    args = _Blocking(AsyncClient.args)
+    package_vars = _Blocking(AsyncClient.package_vars)
+    load_more = _Blocking(AsyncClient.load_more)
+    examine_memory = _Blocking(AsyncClient.examine_memory)
+    registers = _Blocking(AsyncClient.registers)
+    disassemble = _Blocking(AsyncClient.disassemble)
+    sources = _Blocking(AsyncClient.sources)
+    functions = _Blocking(AsyncClient.functions)
+    types = _Blocking(AsyncClient.types)
+    type_info = _Blocking(AsyncClient.type_info)
+    find_location = _Blocking(AsyncClient.find_location)
+    dynamic_libraries = _Blocking(AsyncClient.dynamic_libraries)
+    build_info = _Blocking(AsyncClient.build_info)
+
+
+def _blocking_session(
+    opener: Callable[P, AbstractAsyncContextManager[AsyncClient]],
+) -> Callable[P, AbstractContextManager[Client]]:
+    """Turn an async session opener into a blocking one with the same parameters."""
+
+    @contextmanager
+    def open_session(*args: P.args, **kwargs: P.kwargs) -> Iterator[Client]:
+        with start_blocking_portal("asyncio") as portal:
+            client: Client | None = None
+            try:
+                with portal.wrap_async_context_manager(opener(*args, **kwargs)) as aclient:
+                    client = Client(portal, aclient)
+                    yield client
+            finally:
+                if client is not None:
+                    client._portal_closed = True
+
+    functools.update_wrapper(open_session, opener)
+    return open_session
+
+
+open_core = _blocking_session(_client.open_core)
+"""Blocking :func:`dlvclient.open_core`: ``with open_core(exe, core) as client: ...``."""
+
+connect = _blocking_session(_client.connect)
+"""Blocking :func:`dlvclient.connect`."""
