@@ -1,0 +1,3 @@
+module concmap
+
+go 1.19

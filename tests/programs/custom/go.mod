@@ -1,0 +1,3 @@
+module custom
+
+go 1.19

@@ -1,0 +1,3 @@
+module nilmap
+
+go 1.19

@@ -1,0 +1,3 @@
+module nilptr
+
+go 1.19

@@ -1,0 +1,3 @@
+module overflow
+
+go 1.19

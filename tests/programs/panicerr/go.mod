@@ -1,0 +1,3 @@
+module panicerr
+
+go 1.19
