@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 import anyio
-from anyio.abc import ByteStream
+from anyio.abc import ByteStream, TaskGroup
 from pydantic import BaseModel
 
 from . import _models as m
@@ -27,7 +28,10 @@ from ._errors import (
     UnsupportedFeatureError,
 )
 from ._launcher import DlvProcess, LaunchOptions, connect_stream, parse_address
-from ._version import FEATURES, Feature, Version, parse_delve_version, parse_go_version
+from ._version import FEATURES, Feature, Version
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
 
 __all__ = ["AsyncClient", "GoroutineGroups", "GoroutineStack", "connect", "open_core"]
 
@@ -81,14 +85,12 @@ class AsyncClient:
     @property
     def server_version(self) -> Version | None:
         """The Delve version the server reported at connect time."""
-        info = self._version_info
-        return parse_delve_version(info.delve_version) if info else None
+        return self._version_info.delve if self._version_info else None
 
     @property
     def target_go_version(self) -> Version | None:
         """The Go version the target was built with (from its DWARF producer)."""
-        info = self._version_info
-        return parse_go_version(info.target_go_version) if info else None
+        return self._version_info.target_go if self._version_info else None
 
     @property
     def pending_calls(self) -> int:
@@ -142,8 +144,9 @@ class AsyncClient:
     ) -> T:
         return await self._finish(await self._start(method, params), out, timeout)
 
-    async def call(self, method: str, params: Mapping[str, Any] | None = None, *,
-                   timeout: float | None = None) -> Any:
+    async def call(
+        self, method: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Any:
         """Call any ``RPCServer`` method and return its JSON result as plain Python data.
 
         An escape hatch for methods this client has no typed wrapper for (for example
@@ -185,8 +188,9 @@ class AsyncClient:
         return (await self._call("ListTargets", {}, m.ListTargetsOut, timeout)).targets
 
     async def detach(self, *, kill: bool = False, timeout: float | None = None) -> None:
-        """Tell the server to detach and shut down (for every client of it)."""
+        """Tell the server to detach and shut down (for every client of it); ends the session."""
         await self._call("Detach", {"Kill": kill}, m.EmptyOut, timeout)
+        await self._conn.aclose(ClientClosedError("the session was detached; open a new one"))
 
     # --- goroutines and threads -------------------------------------------------------------------
 
@@ -195,13 +199,13 @@ class AsyncClient:
         filters: Sequence[m.GoroutineFilter],
         scope: m.EvalScope | None,
     ) -> dict[str, Any]:
-        params: dict[str, Any] = {"Filters": [f.model_dump(by_alias=True) for f in filters]}
+        params: dict[str, Any] = {"Filters": [f.to_wire() for f in filters]}
         if any(f.kind == m.GoroutineField.WAITING_ON_CHANNEL for f in filters):
             self.require("the WaitingOnChannel goroutine filter")
             scope = scope or m.EvalScope()
         if scope is not None:
             self.require("ListGoroutines with an EvalScope")
-            params["EvalScope"] = scope.model_dump(by_alias=True)
+            params["EvalScope"] = scope.to_wire()
         return params
 
     async def _goroutine_pages(
@@ -253,10 +257,12 @@ class AsyncClient:
             raise InvalidArgumentError(f"max_members must be at least 1, got {max_members}")
         params = self._list_params(filters, None)
         grouping = m.GoroutineGrouping(
-            group_by=group_by, group_by_key=label_key, max_group_members=max_members,
+            group_by=group_by,
+            group_by_key=label_key,
+            max_group_members=max_members,
             max_groups=max_groups,
         )
-        params.update(grouping.model_dump(by_alias=True), Start=0, Count=0)
+        params.update(grouping.to_wire(), Start=0, Count=0)
         out = await self._call("ListGoroutines", params, m.ListGoroutinesOut, timeout)
         return GoroutineGroups(out.groups or [], out.goroutines, out.too_many_groups)
 
@@ -293,10 +299,14 @@ class AsyncClient:
         if skip < 0:
             raise InvalidArgumentError(f"skip must be 0 or more, got {skip}")
         params: dict[str, Any] = {
-            "Id": goroutine_id, "Depth": depth, "Full": full, "Defers": defers, "Opts": int(options),
+            "Id": goroutine_id,
+            "Depth": depth,
+            "Full": full,
+            "Defers": defers,
+            "Opts": int(options),
         }
         if load is not None:
-            params["Cfg"] = load.model_dump(by_alias=True)
+            params["Cfg"] = load.to_wire()
         if skip:
             self.require("Stacktrace with Skip")
             params["Skip"] = skip
@@ -311,7 +321,7 @@ class AsyncClient:
         defers: bool = False,
         load: m.LoadConfig | None = None,
         skip: int = 0,
-        options: m.StacktraceOptions = m.StacktraceOptions(0),
+        options: m.StacktraceOptions = m.StacktraceOptions.NONE,
         timeout: float | None = None,
     ) -> list[m.Stackframe]:
         """The stack of a goroutine (``-1``: the selected one), innermost frame first.
@@ -339,7 +349,7 @@ class AsyncClient:
         """
         if window < 1:
             raise InvalidArgumentError(f"window must be at least 1, got {window}")
-        base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions(0))
+        base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions.NONE)
         in_flight: deque[tuple[m.Goroutine, PendingCall]] = deque()
         try:
             async for page in self._goroutine_pages(filters, page_size, None, timeout):
@@ -381,7 +391,7 @@ class AsyncClient:
                 f"frame and deferred_call must be 0 or more, got {frame} and {deferred_call}"
             )
         scope = m.EvalScope(goroutine_id=goroutine_id, frame=frame, deferred_call=deferred_call)
-        return scope.model_dump(by_alias=True)
+        return scope.to_wire()
 
     async def eval(
         self,
@@ -397,7 +407,7 @@ class AsyncClient:
         params = {
             "Scope": self._scope(goroutine_id, frame, deferred_call),
             "Expr": expr,
-            "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True),
+            "Cfg": (load or m.LoadConfig.LONG).to_wire(),
         }
         return (await self._call("Eval", params, m.EvalOut, timeout)).variable
 
@@ -413,7 +423,7 @@ class AsyncClient:
         """The local variables of a frame."""
         params = {
             "Scope": self._scope(goroutine_id, frame, deferred_call),
-            "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True),
+            "Cfg": (load or m.LoadConfig.LONG).to_wire(),
         }
         return (await self._call("ListLocalVars", params, m.ListLocalVarsOut, timeout)).variables
 
@@ -429,7 +439,7 @@ class AsyncClient:
         """The arguments (and named results) of a frame's function."""
         params = {
             "Scope": self._scope(goroutine_id, frame, deferred_call),
-            "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True),
+            "Cfg": (load or m.LoadConfig.LONG).to_wire(),
         }
         return (await self._call("ListFunctionArgs", params, m.ListFunctionArgsOut, timeout)).args
 
@@ -441,7 +451,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> list[m.Variable]:
         """Package-level variables whose qualified name matches the regexp ``filter``."""
-        params = {"Filter": filter, "Cfg": (load or m.LoadConfig.LONG).model_dump(by_alias=True)}
+        params = {"Filter": filter, "Cfg": (load or m.LoadConfig.LONG).to_wire()}
         out = await self._call("ListPackageVars", params, m.ListPackageVarsOut, timeout)
         return out.variables
 
@@ -464,8 +474,9 @@ class AsyncClient:
             raise InvalidArgumentError(
                 f"variable {variable.name!r} is fully loaded, or has no address to reload from"
             )
-        return await self.eval(expr, goroutine_id=goroutine_id, frame=frame, load=load,
-                               timeout=timeout)
+        return await self.eval(
+            expr, goroutine_id=goroutine_id, frame=frame, load=load, timeout=timeout
+        )
 
     async def examine_memory(
         self, address: int, length: int, *, timeout: float | None = None
@@ -479,8 +490,10 @@ class AsyncClient:
         version = self.server_version
         chunk = 1000 if version is not None and version < Version(1, 24, 0) else 65536
         calls = [
-            await self._start("ExamineMemory", {"Address": address + offset,
-                                                "Length": min(chunk, length - offset)})
+            await self._start(
+                "ExamineMemory",
+                {"Address": address + offset, "Length": min(chunk, length - offset)},
+            )
             for offset in range(0, length, chunk)
         ]
         parts = [(await self._finish(c, m.ExamineMemoryOut, timeout)).mem for c in calls]
@@ -524,7 +537,9 @@ class AsyncClient:
 
     async def sources(self, filter: str = "", *, timeout: float | None = None) -> list[str]:
         """Source files of the executable whose path matches the regexp ``filter``."""
-        return (await self._call("ListSources", {"Filter": filter}, m.ListSourcesOut, timeout)).sources
+        return (
+            await self._call("ListSources", {"Filter": filter}, m.ListSourcesOut, timeout)
+        ).sources
 
     async def functions(
         self, filter: str = "", *, follow_calls: int = 0, timeout: float | None = None
@@ -566,7 +581,9 @@ class AsyncClient:
 
     async def dynamic_libraries(self, *, timeout: float | None = None) -> list[m.Image]:
         """Shared libraries loaded in the process (empty for static Go programs)."""
-        return (await self._call("ListDynamicLibraries", {}, m.ListDynamicLibrariesOut, timeout)).list
+        return (
+            await self._call("ListDynamicLibraries", {}, m.ListDynamicLibrariesOut, timeout)
+        ).list
 
     async def build_info(
         self, filter: str = "", *, include_files: bool = False, timeout: float | None = None
@@ -584,6 +601,23 @@ class AsyncClient:
 
 
 @asynccontextmanager
+async def _task_group() -> AsyncIterator[TaskGroup]:
+    """A task group whose lone error comes out as itself.
+
+    The background tasks (reader, output drains) never raise, so the only error is the one
+    the ``async with`` body raised: users should catch that ``DlvError``, not a group.
+    """
+    try:
+        async with anyio.create_task_group() as tg:
+            yield tg
+    except BaseExceptionGroup as group:
+        if len(group.exceptions) != 1:
+            raise
+        error = group.exceptions[0]
+        raise error from error.__cause__
+
+
+@asynccontextmanager
 async def _session(
     stream: ByteStream,
     *,
@@ -593,7 +627,7 @@ async def _session(
     detach_on_close: bool,
 ) -> AsyncIterator[AsyncClient]:
     """Run a connection's reader for the life of a client, and close it on the way out."""
-    async with anyio.create_task_group() as tg:
+    async with _task_group() as tg:
         conn = Connection(stream, closed_reason=process.exit_error if process else None)
         tg.start_soon(conn.read_replies)
         client = AsyncClient(conn, default_timeout=default_timeout, process=process)
@@ -607,6 +641,16 @@ async def _session(
                         await client.detach(timeout=5)
                 await conn.aclose()
             tg.cancel_scope.cancel()
+
+
+def _checked_paths(
+    executable: str | os.PathLike[str], core: str | os.PathLike[str]
+) -> tuple[Path, Path]:
+    """Both paths made absolute, after the ELF checks (file reads: run off the event loop)."""
+    # An absolute path starts with "/", so no file name can be taken for a dlv flag.
+    exe_path, core_path = Path(os.path.abspath(executable)), Path(os.path.abspath(core))
+    check_inputs(exe_path, core_path)
+    return exe_path, core_path
 
 
 @asynccontextmanager
@@ -632,9 +676,7 @@ async def open_core(
     ``allow_remote=True``). ``timeout`` is the default per-call timeout. On exit, error or
     cancellation dlv is detached, then terminated if it lingers: no process is left behind.
     """
-    exe_path = Path(executable).absolute()
-    core_path = Path(core).absolute()
-    check_inputs(exe_path, core_path)
+    exe_path, core_path = await anyio.to_thread.run_sync(_checked_paths, executable, core)
     options = LaunchOptions(
         dlv=dlv,
         listen=listen,
@@ -644,7 +686,7 @@ async def open_core(
         startup_timeout=startup_timeout,
         env=dict(env) if env is not None else None,
     )
-    async with anyio.create_task_group() as tg:
+    async with _task_group() as tg:
         process = await DlvProcess.start(tg, exe_path, core_path, options)
         try:
             assert process.address is not None

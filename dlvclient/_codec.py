@@ -10,7 +10,7 @@ import itertools
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import jsonrpcclient
 from pydantic import BaseModel, ValidationError
@@ -35,7 +35,9 @@ class RequestEncoder:
         connection whose request has no ``params`` array, instead of answering it.
         """
         request_id = next(self._ids)
-        request = jsonrpcclient.request(f"RPCServer.{method}", params=(dict(params),), id=request_id)
+        request = jsonrpcclient.request(
+            f"RPCServer.{method}", params=(dict(params),), id=request_id
+        )
         return request_id, json.dumps(request, separators=(",", ":")).encode() + b"\n"
 
 
@@ -120,4 +122,4 @@ def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
         raise ResponseValidationError(
             f"{method}: the reply has neither a result nor an error", method=method
         )
-    return reply.result
+    return cast(T, reply.result)

@@ -173,7 +173,9 @@ class Connection:
         elif request_id in self._abandoned:
             self._abandoned.discard(request_id)
         else:
-            raise ProtocolError(f"the server answered a request that was never sent (id {request_id!r})")
+            raise ProtocolError(
+                f"the server answered a request that was never sent (id {request_id!r})"
+            )
 
     async def _fail(self, error: DlvError) -> None:
         """Fail every pending call with ``error`` and close the stream."""

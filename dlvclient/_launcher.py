@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -60,13 +61,15 @@ class LaunchOptions:
 
 
 def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Locate dlv: the explicit path, then ``$DLV``, then the checkout's ``.tools/bin``, then PATH."""
+    """Locate dlv: the explicit path, ``$DLV``, the checkout's ``.tools/bin``, then PATH."""
     for origin, value in (("dlv=", explicit), ("$DLV", os.environ.get("DLV"))):
         if value is None or str(value) == "":
             continue
         found = shutil.which(str(value))
         if found is None:
-            raise DlvNotFoundError(f"{origin}{value} is not an executable dlv binary; {_INSTALL_HINT}")
+            raise DlvNotFoundError(
+                f"{origin}{value} is not an executable dlv binary; {_INSTALL_HINT}"
+            )
         return Path(found).resolve()
     if os.access(_TOOLS_DLV, os.X_OK):
         return _TOOLS_DLV
@@ -123,12 +126,17 @@ async def connect_stream(address: tuple[str, int] | str) -> ByteStream:
             return await anyio.connect_unix(address)
         return await anyio.connect_tcp(*address)
     except OSError as exc:
-        raise ConnectError(f"could not connect to dlv at {address!r}: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        raise ConnectError(f"could not connect to dlv at {address!r}: {reason}") from None
 
 
 # What dlv prints on stderr when it gives up, mapped to the error a user can act on.
-_GO_TOO_NEW = re.compile(r"Version of Delve is too old for Go version (\S+) \(maximum supported version (\S+)")
-_GO_TOO_OLD = re.compile(r"Go version (\S+) is too old for this version of Delve \(minimum supported version (\S+)")
+_GO_TOO_NEW = re.compile(
+    r"Version of Delve is too old for Go version (\S+) \(maximum supported version (\S+)"
+)
+_GO_TOO_OLD = re.compile(
+    r"Go version (\S+) is too old for this version of Delve \(minimum supported version (\S+)"
+)
 _BAD_TARGET = re.compile(
     r"unrecognized core format|bad magic number|no such file or directory|permission denied"
     r"|could not open debug info|no debug info found|not an ELF|ELF",
@@ -163,7 +171,8 @@ class DlvProcess:
         listen, socket_dir = _listen_argument(options, version)
         # Absolute paths cannot be taken for flags, whatever their name starts with.
         argv = [str(dlv), "core", str(executable), str(core), "--headless", "--api-version=2"]
-        argv += [f"--listen={listen}", f"--check-go-version={str(options.check_go_version).lower()}"]
+        check = str(options.check_go_version).lower()
+        argv += [f"--listen={listen}", f"--check-go-version={check}"]
         argv += list(options.extra_args)
         env = dict(os.environ if options.env is None else options.env)
         # dlv >= 1.24 forks a telemetry crash monitor that would outlive the session; "2" tells
@@ -265,15 +274,14 @@ class DlvProcess:
     async def stop(self) -> None:
         """Make sure dlv is gone: wait briefly, then SIGTERM, then SIGKILL; always reaped."""
         with anyio.CancelScope(shield=True):
-            for signal_it, wait in ((None, 2.0), (self.process.terminate, 3.0), (self.process.kill, None)):
+            steps = ((None, 2.0), (self.process.terminate, 3.0), (self.process.kill, 30.0))
+            for signal_it, wait in steps:
                 if self.exited:
                     break
                 if signal_it is not None:
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         signal_it()
-                    except ProcessLookupError:
-                        pass
-                with anyio.move_on_after(wait if wait is not None else 30):
+                with anyio.move_on_after(wait):
                     await self._exited.wait()
             await self.process.aclose()
             _remove_dir(self.socket_dir)

@@ -37,14 +37,26 @@ class Version(NamedTuple):
 
 
 def parse_delve_version(text: str) -> Version | None:
-    """The version in ``GetVersion.DelveVersion`` or ``dlv version`` output (``Version: 1.27.2``)."""
+    """The version in ``GetVersion.DelveVersion`` or ``dlv version`` (``Version: 1.27.2``)."""
     match = re.search(r"Version:\s*v?(\d+\.\d+(?:\.\d+)?)", text)
     return Version.parse(match.group(1)) if match else None
 
 
-def parse_go_version(text: str) -> Version | None:
-    """The version in ``"go1.26.8"`` or ``"Go cmd/compile go1.26.8"``; None when absent."""
-    match = re.search(r"go(\d+\.\d+(?:\.\d+)?)", text)
+_GO_VERSION = re.compile(r"go(\d+\.\d+(?:\.\d+)?)")
+# GetVersion's MinSupportedVersionOfGo and MaxSupportedVersionOfGo carry no "go" prefix.
+_BARE_VERSION = re.compile(r"\s*(\d+\.\d+(?:\.\d+)?)")
+
+
+def parse_go_version(text: str | None) -> Version | None:
+    """The Go version in what Delve reports, or None when there is none.
+
+    Accepts ``"go1.26.8"``, the DWARF producer ``"Go cmd/compile go1.26.8"``, pre-releases
+    (``"go1.25rc1"`` is 1.25.0), development builds that name their version and a bare
+    ``"1.25.0"``; old ``"devel +hash"`` builds carry no version.
+    """
+    if not text:
+        return None
+    match = _GO_VERSION.search(text) or _BARE_VERSION.match(text)
     return Version.parse(match.group(1)) if match else None
 
 
