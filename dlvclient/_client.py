@@ -628,7 +628,7 @@ async def _session(
 ) -> AsyncIterator[AsyncClient]:
     """Run a connection's reader for the life of a client, and close it on the way out."""
     async with _task_group() as tg:
-        conn = Connection(stream, closed_reason=process.exit_error if process else None)
+        conn = Connection(stream, closed_reason=process.closed_error if process else None)
         tg.start_soon(conn.read_replies)
         client = AsyncClient(conn, default_timeout=default_timeout, process=process)
         try:
@@ -701,6 +701,7 @@ async def open_core(
                 handshake_timeout=startup_timeout,
                 detach_on_close=True,
             ) as client:
+                process.serving = True
                 yield client
         finally:
             await process.stop()

@@ -31,7 +31,7 @@ from ._errors import (
     InvalidTargetError,
     LaunchError,
 )
-from ._version import UNIX_LISTEN, Version, parse_delve_version
+from ._version import GO_SUPPORT, UNIX_LISTEN, Version, parse_delve_version
 
 __all__ = ["DlvProcess", "LaunchOptions", "connect_stream", "find_dlv", "parse_address"]
 
@@ -154,6 +154,7 @@ class DlvProcess:
     socket_dir: str | None = None
     stderr_lines: deque[str] = field(default_factory=lambda: deque(maxlen=_STDERR_TAIL))
     address: tuple[str, int] | str | None = None
+    serving: bool = False
     _address_seen: anyio.Event = field(default_factory=anyio.Event)
     _exited: anyio.Event = field(default_factory=anyio.Event)
 
@@ -252,7 +253,11 @@ class DlvProcess:
         buffer = LineBuffer()
         async for chunk in self.process.stderr:
             for line in buffer.feed(chunk):
-                self.stderr_lines.append(line.decode(errors="replace").rstrip())
+                text = line.decode(errors="replace").rstrip()
+                self.stderr_lines.append(text)
+                # e.g. "WARNING: undefined behavior - version of Delve is too old for Go ..."
+                level = logging.WARNING if text.startswith("WARNING") else logging.DEBUG
+                logger.log(level, "dlv: %s", text)
 
     async def _watch_exit(self) -> None:
         await self.process.wait()
@@ -270,6 +275,13 @@ class DlvProcess:
                 f"dlv closed the connection but is still running{self._stderr_suffix()}"
             )
         return classify_exit(code, self.stderr, self.version)
+
+    async def closed_error(self) -> DlvError:
+        """Why the connection closed: a launch failure before serving, a lost session after."""
+        error = await self.exit_error()
+        if self.serving and isinstance(error, LaunchError):
+            return ConnectionClosedError(f"dlv stopped serving the session: {error}")
+        return error
 
     async def stop(self) -> None:
         """Make sure dlv is gone: wait briefly, then SIGTERM, then SIGKILL; always reaped."""
@@ -295,13 +307,21 @@ def classify_exit(code: int, stderr: str, version: Version | None) -> LaunchErro
         match = pattern.search(stderr)
         if match:
             go_version, bound = match.groups()
+            go_version = go_version.removeprefix("go")
+            supported = GO_SUPPORT.get(version[:2]) if version else None
+            what = (
+                f"Go {supported[0]} to {supported[1]}"
+                if supported
+                else f"Go {bound} as its {limit}"
+            )
             return GoVersionError(
-                f"the target was built with Go {go_version}, but Delve {delve} supports Go "
-                f"{bound} as its {limit}; install a Delve that supports Go {go_version} "
+                f"the target was built with Go {go_version}, but Delve {delve} supports "
+                f"{what}; install a Delve that supports Go {go_version} "
                 f"(go install github.com/go-delve/delve/cmd/dlv@latest), or pass "
-                f"check_go_version=False (--check-go-version=false) to try anyway. {said}",
+                f"check_go_version=False (dlv --check-go-version=false) to try anyway. {said}",
                 go_version=go_version,
                 delve_version=delve,
+                supported=supported,
                 exit_code=code,
                 stderr=stderr,
             )

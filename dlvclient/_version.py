@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 __all__ = [
     "FEATURES",
+    "GO_SUPPORT",
     "UNIX_LISTEN",
     "Feature",
     "Version",
@@ -87,4 +88,17 @@ FEATURES: dict[str, Feature] = {
         Feature("Stacktrace with Skip", Version(1, 26, 2)),
         Feature("TypeInfo", Version(1, 26, 2)),
     )
+}
+
+
+# The Go releases each Delve release debugs (pkg/goversion/compat.go of each tag); a target
+# outside its range makes dlv refuse to start unless --check-go-version=false.
+GO_SUPPORT: dict[tuple[int, int], tuple[str, str]] = {
+    (1, 20): ("1.18", "1.20"),
+    (1, 21): ("1.18", "1.21"),
+    (1, 22): ("1.19", "1.22"),
+    (1, 23): ("1.21", "1.23"),
+    (1, 24): ("1.21", "1.24"),
+    (1, 26): ("1.24", "1.26"),
+    (1, 27): ("1.25", "1.27"),
 }

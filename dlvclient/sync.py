@@ -15,6 +15,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from . import _client
 from ._client import AsyncClient
+from ._version import Feature, Version
 
 __all__ = ["Client", "connect", "open_core"]
 
@@ -111,20 +112,20 @@ class Client:
         return self._async
 
     @property
-    def server_version(self) -> Any:
+    def server_version(self) -> Version | None:
         """See :attr:`AsyncClient.server_version`."""
         return self._async.server_version
 
     @property
-    def target_go_version(self) -> Any:
+    def target_go_version(self) -> Version | None:
         """See :attr:`AsyncClient.target_go_version`."""
         return self._async.target_go_version
 
-    def supports(self, feature: Any) -> bool:
+    def supports(self, feature: Feature | str) -> bool:
         """See :meth:`AsyncClient.supports`."""
         return self._async.supports(feature)
 
-    def require(self, feature: Any) -> None:
+    def require(self, feature: Feature | str) -> None:
         """See :meth:`AsyncClient.require`."""
         self._async.require(feature)
 
