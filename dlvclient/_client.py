@@ -121,8 +121,6 @@ class AsyncClient:
     async def _start(self, method: str, params: Mapping[str, Any]) -> PendingCall:
         if method in _FORBIDDEN:
             raise InvalidArgumentError(f"{method} crashes Delve; dlvclient never calls it")
-        if self._conn.closed and self._process is None:
-            raise ClientClosedError("the client is closed; open a new session")
         return await self._conn.start(method, params)
 
     async def _finish(self, call: PendingCall, out: type[T], timeout: float | None) -> T:
@@ -134,7 +132,7 @@ class AsyncClient:
                 feature = FEATURES.get(call.method)
                 raise UnsupportedFeatureError(
                     feature.name if feature else call.method,
-                    since=str(feature.since) if feature else "(unknown)",
+                    since=str(feature.since) if feature else None,
                     delve_version=str(self.server_version or "unknown"),
                 ) from None
             raise

@@ -125,10 +125,11 @@ class InvalidArgumentError(UsageError, ValueError):
 class UnsupportedFeatureError(DlvError):
     """The running Delve lacks a feature; ``since`` names the first Delve version that has it."""
 
-    def __init__(self, feature: str, *, since: str, delve_version: str) -> None:
+    def __init__(self, feature: str, *, since: str | None, delve_version: str) -> None:
+        needs = f"needs Delve {since} or newer" if since else "is not supported"
         super().__init__(
-            f"{feature} needs Delve {since} or newer, but the server runs Delve {delve_version}; "
-            f"install a newer Delve (go install github.com/go-delve/delve/cmd/dlv@latest)"
+            f"{feature} {needs}, but the server runs Delve {delve_version}; install a newer "
+            f"Delve (go install github.com/go-delve/delve/cmd/dlv@latest)"
         )
         self.feature = feature
         self.since = since
