@@ -7,6 +7,7 @@ program died from its core dump.
 
 from __future__ import annotations
 
+from ._buckets import Bucket, BucketChange, BucketDiff, BucketFrame, Similarity
 from ._client import AsyncClient, GoroutineGroups, GoroutineStack, connect, open_core
 from ._errors import (
     ClientClosedError,
@@ -64,6 +65,19 @@ from ._models import (
     VariableKind,
     VersionInfo,
 )
+from ._report import (
+    CodeLocation,
+    CrashReport,
+    FrameVariable,
+    GoroutineSummary,
+    Reason,
+    ReasonKind,
+    ReportDiff,
+    ReportFrame,
+    SourceLine,
+    crash_report,
+    diff_reports,
+)
 from ._version import Feature, Version
 
 __version__ = "0.1.0"
@@ -73,9 +87,15 @@ __all__ = [
     "AsmInstruction",
     "AssemblyFlavour",
     "AsyncClient",
+    "Bucket",
+    "BucketChange",
+    "BucketDiff",
+    "BucketFrame",
     "ClientClosedError",
+    "CodeLocation",
     "ConnectError",
     "ConnectionClosedError",
+    "CrashReport",
     "DebuggerState",
     "Defer",
     "DelveError",
@@ -85,6 +105,7 @@ __all__ = [
     "EvalScope",
     "ExpressionError",
     "Feature",
+    "FrameVariable",
     "Function",
     "GoVersionError",
     "Goroutine",
@@ -95,6 +116,7 @@ __all__ = [
     "GoroutineGroups",
     "GoroutineStack",
     "GoroutineStatus",
+    "GoroutineSummary",
     "Image",
     "InternalDebuggerError",
     "InvalidArgumentError",
@@ -107,8 +129,14 @@ __all__ = [
     "NotPossibleOnCoreError",
     "PackageBuildInfo",
     "ProtocolError",
+    "Reason",
+    "ReasonKind",
     "Register",
+    "ReportDiff",
+    "ReportFrame",
     "ResponseValidationError",
+    "Similarity",
+    "SourceLine",
     "Stackframe",
     "StacktraceOptions",
     "SymbolNotFoundError",
@@ -128,5 +156,7 @@ __all__ = [
     "VersionInfo",
     "__version__",
     "connect",
+    "crash_report",
+    "diff_reports",
     "open_core",
 ]

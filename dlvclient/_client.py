@@ -6,8 +6,9 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -16,6 +17,7 @@ from anyio.abc import ByteStream, TaskGroup
 from pydantic import BaseModel
 
 from . import _models as m
+from ._buckets import Similarity
 from ._codec import decode_reply
 from ._connection import Connection, PendingCall
 from ._elf import check_inputs
@@ -28,6 +30,7 @@ from ._errors import (
     UnsupportedFeatureError,
 )
 from ._launcher import DlvProcess, LaunchOptions, connect_stream, parse_address
+from ._report import CrashReport, crash_report
 from ._version import FEATURES, Feature, Version
 
 if sys.version_info < (3, 11):
@@ -42,11 +45,21 @@ M = TypeVar("M", bound=BaseModel)
 _FORBIDDEN = frozenset({"DownloadLibraryDebugInfo"})
 
 
-class GoroutineStack(NamedTuple):
-    """One goroutine with its stack frames, innermost first."""
+@dataclass(frozen=True)
+class GoroutineStack:
+    """One goroutine with its stack frames, innermost first; unpacks as ``(goroutine, frames)``.
+
+    ``error`` is set (and ``frames`` empty) when Delve could not unwind this goroutine: one
+    unreadable goroutine in a damaged core does not end the whole walk.
+    """
 
     goroutine: m.Goroutine
     frames: list[m.Stackframe]
+    error: DelveError | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.goroutine
+        yield self.frames
 
 
 class GoroutineGroups(NamedTuple):
@@ -355,16 +368,21 @@ class AsyncClient:
                     call = await self._start("Stacktrace", {**base, "Id": goroutine.id})
                     in_flight.append((goroutine, call))
                     if len(in_flight) >= window:
-                        goroutine, call = in_flight.popleft()
-                        out = await self._finish(call, m.StacktraceOut, timeout)
-                        yield GoroutineStack(goroutine, out.locations)
+                        yield await self._stack(*in_flight.popleft(), timeout)
             while in_flight:
-                goroutine, call = in_flight.popleft()
-                out = await self._finish(call, m.StacktraceOut, timeout)
-                yield GoroutineStack(goroutine, out.locations)
+                yield await self._stack(*in_flight.popleft(), timeout)
         finally:
             for _, call in in_flight:
                 call.abandon()
+
+    async def _stack(
+        self, goroutine: m.Goroutine, call: PendingCall, timeout: float | None
+    ) -> GoroutineStack:
+        try:
+            out = await self._finish(call, m.StacktraceOut, timeout)
+        except DelveError as exc:
+            return GoroutineStack(goroutine, [], exc)
+        return GoroutineStack(goroutine, out.locations)
 
     async def ancestors(
         self,
@@ -593,6 +611,31 @@ class AsyncClient:
             params["Filter"] = filter
         out = await self._call("ListPackagesBuildInfo", params, m.ListPackagesBuildInfoOut, timeout)
         return out.list
+
+    # --- triage -----------------------------------------------------------------------------------
+
+    async def crash_report(
+        self,
+        *,
+        similarity: Similarity | str = Similarity.EXACT,
+        depth: int = 64,
+        detail_frames: int = 8,
+        context_lines: int = 2,
+        max_ids: int = 100,
+        substitute_path: Sequence[tuple[str, str]] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> CrashReport:
+        """Why the program died, as data: see :func:`dlvclient.crash_report`."""
+        return await crash_report(
+            self,
+            similarity=similarity,
+            depth=depth,
+            detail_frames=detail_frames,
+            context_lines=context_lines,
+            max_ids=max_ids,
+            substitute_path=substitute_path,
+            progress=progress,
+        )
 
 
 # --- opening sessions ----------------------------------------------------------------------------

@@ -159,6 +159,7 @@ class Client:
     find_location = _Blocking(AsyncClient.find_location)
     dynamic_libraries = _Blocking(AsyncClient.dynamic_libraries)
     build_info = _Blocking(AsyncClient.build_info)
+    crash_report = _Blocking(AsyncClient.crash_report)
 
 
 def _blocking_session(

@@ -1,0 +1,351 @@
+"""Goroutine buckets and crash fingerprints: pure functions over stack frames, no I/O.
+
+A *bucket* is a set of goroutines whose stacks look the same at a *similarity level*:
+
+* ``exact``: same state, same wait reason, same functions at the same lines;
+* ``function``: same functions only (lines, state and wait reason ignored, and runs of one
+  function, as in a recursion, collapsed to one frame).
+
+File paths never enter a signature (the function names them, and a binary rebuilt in another
+directory must still match). Only one representative stack is kept per bucket, with counts and
+a capped list of ids, so a core with 100k goroutines costs memory per *kind* of stack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "Bucket",
+    "BucketChange",
+    "BucketDiff",
+    "BucketFrame",
+    "Bucketer",
+    "FrameLike",
+    "Similarity",
+    "coarsen",
+    "collapse_repeats",
+    "diff_buckets",
+    "fingerprint",
+    "normalize_message",
+    "signature",
+]
+
+DEFAULT_MAX_IDS = 100
+
+
+class Similarity(str, Enum):
+    """How alike two stacks must be to share a bucket (finest first)."""
+
+    EXACT = "exact"
+    FUNCTION = "function"
+
+
+class FrameLike(Protocol):
+    """What bucketing reads of a frame; :class:`~dlvclient.Stackframe` and
+    :class:`BucketFrame` both qualify."""
+
+    @property
+    def function_name(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def is_runtime(self) -> bool: ...
+
+
+class BucketFrame(BaseModel):
+    """One frame of a bucket's representative stack."""
+
+    function: str = Field(description="Fully qualified function name, e.g. 'main.worker'.")
+    file: str = Field(description="Source file as recorded in the executable's debug info.")
+    line: int = Field(description="Line number in that file.")
+    is_runtime: bool = Field(
+        description="True for Go runtime internals (unexported runtime.*, internal/...)."
+    )
+
+    @property
+    def function_name(self) -> str:
+        """Alias of ``function``, so a bucket's frames can be bucketed again."""
+        return self.function
+
+    @classmethod
+    def of(cls, frame: FrameLike) -> BucketFrame:
+        """The compact copy of any frame."""
+        return cls(
+            function=frame.function_name,
+            file=frame.file,
+            line=frame.line,
+            is_runtime=frame.is_runtime,
+        )
+
+
+class Bucket(BaseModel):
+    """Goroutines that share one stack signature."""
+
+    signature: str = Field(
+        description="Hex digest of the stack signature at `level`; equal signatures mean the "
+        "same kind of stack, also across cores of the same program."
+    )
+    level: Similarity = Field(description="The similarity level the bucket was formed at.")
+    count: int = Field(description="How many goroutines are in the bucket.")
+    ids: list[int] = Field(
+        description="Goroutine ids in the bucket, in the order seen; at most the report's "
+        "id cap (see `ids_truncated`)."
+    )
+    ids_truncated: bool = Field(description="True when `ids` lists fewer than `count` ids.")
+    state: str | None = Field(
+        description="Goroutine state ('waiting', 'running', ...) shared by every member, "
+        "or null when members differ (possible at the 'function' level)."
+    )
+    wait_reason: str | None = Field(
+        description="Wait reason ('chan receive', ...) shared by every member; null when "
+        "there is none or members differ."
+    )
+    frames: list[BucketFrame] = Field(
+        description="The stack of the first goroutine seen, innermost frame first."
+    )
+    crashed: bool = Field(description="True for the bucket holding the crashed goroutine.")
+    runtime: bool = Field(
+        description="True when every frame is runtime-internal (GC workers, finalizers...): "
+        "such buckets are listed after all user buckets."
+    )
+
+
+def collapse_repeats(names: Iterable[str]) -> list[str]:
+    """Drop consecutive duplicates: a recursion counts once, whatever its depth."""
+    out: list[str] = []
+    for name in names:
+        if not out or out[-1] != name:
+            out.append(name)
+    return out
+
+
+def _digest(parts: object, length: int = 16) -> str:
+    text = json.dumps(parts, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+_Key = tuple[object, ...]
+
+
+def _key(level: Similarity, frames: Sequence[FrameLike], state: str, wait_reason: str) -> _Key:
+    if level is Similarity.EXACT:
+        return (state, wait_reason, *((f.function_name, f.line) for f in frames))
+    return tuple(collapse_repeats(f.function_name for f in frames))
+
+
+def signature(
+    frames: Sequence[FrameLike], level: Similarity, *, state: str = "", wait_reason: str = ""
+) -> str:
+    """The bucket signature of a stack at ``level`` (16 hex digits)."""
+    return _digest([level.value, *_key(level, frames, state, wait_reason)])
+
+
+class _Acc:
+    """A bucket under construction (mutable, cheap to update)."""
+
+    __slots__ = ("count", "crashed", "frames", "ids", "state", "wait_reason")
+
+    def __init__(self, frames: list[BucketFrame], state: str | None, wait_reason: str | None):
+        self.frames = frames
+        self.state = state
+        self.wait_reason = wait_reason
+        self.count = 0
+        self.ids: list[int] = []
+        self.crashed = False
+
+
+class Bucketer:
+    """Accumulates goroutines into buckets at one similarity level, streaming.
+
+    Memory grows with the number of distinct stacks, not with the number of goroutines: each
+    bucket keeps one representative stack and at most ``max_ids`` ids.
+    """
+
+    def __init__(self, level: Similarity, *, max_ids: int = DEFAULT_MAX_IDS) -> None:
+        self.level = level
+        self.max_ids = max_ids
+        self._buckets: dict[_Key, _Acc] = {}
+
+    def add(
+        self,
+        goroutine_id: int,
+        frames: Sequence[FrameLike],
+        *,
+        state: str = "",
+        wait_reason: str = "",
+        crashed: bool = False,
+        count: int = 1,
+        ids: Sequence[int] | None = None,
+    ) -> None:
+        """Count one goroutine (or, with ``count``/``ids``, a whole finer bucket) in."""
+        key = _key(self.level, frames, state, wait_reason)
+        acc = self._buckets.get(key)
+        if acc is None:
+            frozen = [f if isinstance(f, BucketFrame) else BucketFrame.of(f) for f in frames]
+            acc = self._buckets[key] = _Acc(frozen, state, wait_reason)
+        else:
+            # At the function level members may differ; a mixed bucket has no single state.
+            if acc.state != state:
+                acc.state = None
+            if acc.wait_reason != wait_reason:
+                acc.wait_reason = None
+        acc.count += count
+        acc.crashed = acc.crashed or crashed
+        room = self.max_ids - len(acc.ids)
+        if room > 0:
+            acc.ids.extend((goroutine_id,) if ids is None else ids[:room])
+
+    def buckets(self) -> list[Bucket]:
+        """The buckets: the crashed one first, then user buckets, then runtime ones, each
+        group largest first (ties: lowest goroutine id first)."""
+        out = [
+            Bucket(
+                signature=_digest([self.level.value, *key]),
+                level=self.level,
+                count=acc.count,
+                ids=acc.ids,
+                ids_truncated=len(acc.ids) < acc.count,
+                state=acc.state or None,
+                wait_reason=acc.wait_reason or None,
+                frames=acc.frames,
+                crashed=acc.crashed,
+                runtime=bool(acc.frames) and all(f.is_runtime for f in acc.frames),
+            )
+            for key, acc in self._buckets.items()
+        ]
+        out.sort(key=lambda b: (not b.crashed, b.runtime, -b.count, b.ids[:1]))
+        return out
+
+
+def coarsen(
+    buckets: Iterable[Bucket], level: Similarity, *, max_ids: int = DEFAULT_MAX_IDS
+) -> list[Bucket]:
+    """Regroup buckets at a coarser (or the same) level: ``exact`` buckets can become
+    ``function`` buckets, because their representative stacks hold every function."""
+    bucketer = Bucketer(level, max_ids=max_ids)
+    for bucket in buckets:
+        if _FINENESS[bucket.level] > _FINENESS[level]:
+            raise ValueError(
+                f"a {bucket.level.value!r} bucket cannot be refined to {level.value!r}"
+            )
+        bucketer.add(
+            bucket.ids[0] if bucket.ids else 0,
+            bucket.frames,
+            state=bucket.state or "",
+            wait_reason=bucket.wait_reason or "",
+            crashed=bucket.crashed,
+            count=bucket.count,
+            ids=bucket.ids,
+        )
+    return bucketer.buckets()
+
+
+_FINENESS = {Similarity.EXACT: 0, Similarity.FUNCTION: 1}
+
+
+# --- comparing dumps -----------------------------------------------------------------------------
+
+
+class BucketChange(BaseModel):
+    """How one kind of stack changed between two dumps."""
+
+    signature: str = Field(description="The bucket signature at the diff's level.")
+    frames: list[BucketFrame] = Field(description="Representative stack, innermost first.")
+    state: str | None = Field(description="Shared goroutine state, if any.")
+    wait_reason: str | None = Field(description="Shared wait reason, if any.")
+    runtime: bool = Field(description="True for runtime-internal stacks.")
+    old_count: int = Field(description="Goroutines with this stack in the old dump.")
+    new_count: int = Field(description="Goroutines with this stack in the new dump.")
+    delta: int = Field(description="new_count - old_count.")
+
+
+class BucketDiff(BaseModel):
+    """Buckets that appeared, vanished, grew or shrank (each list: largest change first)."""
+
+    level: Similarity = Field(description="Similarity level the buckets were matched at.")
+    appeared: list[BucketChange] = Field(description="Stacks only in the new dump.")
+    vanished: list[BucketChange] = Field(description="Stacks only in the old dump.")
+    grew: list[BucketChange] = Field(description="Stacks with more goroutines than before.")
+    shrank: list[BucketChange] = Field(description="Stacks with fewer goroutines than before.")
+    unchanged: int = Field(description="How many buckets kept their size.")
+
+
+def diff_buckets(old: Iterable[Bucket], new: Iterable[Bucket], level: Similarity) -> BucketDiff:
+    """Match two dumps' buckets by signature at ``level`` and report what changed."""
+    before = {b.signature: b for b in coarsen(old, level)}
+    after = {b.signature: b for b in coarsen(new, level)}
+    changes: dict[str, list[BucketChange]] = {
+        "appeared": [],
+        "vanished": [],
+        "grew": [],
+        "shrank": [],
+    }
+    unchanged = 0
+    for sig in before.keys() | after.keys():
+        was, now = before.get(sig), after.get(sig)
+        shown = now or was
+        assert shown is not None
+        old_count, new_count = (was.count if was else 0), (now.count if now else 0)
+        if old_count == new_count:
+            unchanged += 1
+            continue
+        if was is None:
+            kind = "appeared"
+        elif now is None:
+            kind = "vanished"
+        else:
+            kind = "grew" if new_count > old_count else "shrank"
+        changes[kind].append(
+            BucketChange(
+                signature=sig,
+                frames=shown.frames,
+                state=shown.state,
+                wait_reason=shown.wait_reason,
+                runtime=shown.runtime,
+                old_count=old_count,
+                new_count=new_count,
+                delta=new_count - old_count,
+            )
+        )
+    for items in changes.values():
+        items.sort(key=lambda c: (-abs(c.delta), c.signature))
+    return BucketDiff(level=level, unchanged=unchanged, **changes)
+
+
+# --- fingerprints --------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"0x[0-9a-fA-F]+|\d+")
+FINGERPRINT_FRAMES = 5
+
+
+def normalize_message(message: str) -> str:
+    """The message with what varies between cores of one bug masked: hex numbers (addresses)
+    become ``0x?`` and decimal numbers (indices, lengths, ids, sizes) ``?``.
+
+    ``index out of range [5] with length 3`` and ``[7] with length 4`` normalise alike: the
+    same bad index expression is the same bug whatever data reached it. Quoted text is kept.
+    """
+    return _NUMBER.sub(lambda m: "0x?" if m[0].startswith("0x") else "?", message)
+
+
+def fingerprint(kind: str, signal: str | None, message: str, functions: Iterable[str]) -> str:
+    """A stable id of a crash site (32 hex digits of a SHA-256).
+
+    It covers the reason kind, the signal name, the :func:`normalize_message` of the message
+    and the first :data:`FINGERPRINT_FRAMES` distinct user functions of the crashed stack
+    (innermost first, recursion collapsed). Lines and paths are left out, so an unrelated edit
+    or a build elsewhere keeps the fingerprint; addresses, goroutine ids and timing never
+    enter it.
+    """
+    names = collapse_repeats(functions)[:FINGERPRINT_FRAMES]
+    return _digest(["crash/v1", kind, signal or "", normalize_message(message), names], 32)

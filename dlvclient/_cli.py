@@ -1,0 +1,764 @@
+"""The ``dlvclient`` command: why did this Go program crash, answered from its core dump.
+
+A thin layer over the library: it parses arguments, opens a session, calls one library
+function and prints the result. Exit codes are listed in :data:`EXIT_CODES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+import anyio
+from pydantic import BaseModel, ValidationError
+
+from . import __version__
+from ._capture import Capture, CaptureError, build_go_program, run_and_capture
+from ._client import AsyncClient, open_core
+from ._errors import DlvError
+from ._models import EvalScope, GoroutineField, GoroutineFilter
+from ._pretty import variable_text
+from ._render import diff_text, goroutine_line, report_html, report_text, stack_text
+from ._report import CrashReport, crash_report, diff_reports
+
+__all__ = ["EXIT_CODES", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NO_CORE = 3
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_FAILED: "the analysis failed (the message says what to do)",
+    EXIT_USAGE: "usage error (bad or missing arguments)",
+    EXIT_NO_CORE: "capture/demo: the program did not crash, or its crash left no core",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+_EXIT_EPILOG = "exit codes:\n" + "\n".join(
+    f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES.items()
+)
+
+# The seed crash program: the repository's examples/seed, shipped in a wheel as dlvclient/_seed.
+_PACKAGE = Path(__file__).resolve().parent
+_SEED_DIRS = (_PACKAGE / "_seed", _PACKAGE.parent / "examples" / "seed")
+
+_GROUP_BY = {
+    "curloc": GoroutineField.CURRENT_LOC,
+    "userloc": GoroutineField.USER_LOC,
+    "goloc": GoroutineField.GO_LOC,
+    "startloc": GoroutineField.START_LOC,
+    "running": GoroutineField.RUNNING,
+    "user": GoroutineField.USER,
+    "label": GoroutineField.LABEL,
+}
+
+
+class _NoCore(Exception):
+    """A capture that ended without a core file: exit code 3."""
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def _say(text: str) -> None:
+    """A result line: stdout."""
+    print(text, file=sys.stdout)
+
+
+def _note(text: str) -> None:
+    """Everything that is not the result (paths, progress, errors): stderr."""
+    print(text, file=sys.stderr)
+
+
+def _print_json(data: Any) -> None:
+    _say(json.dumps(data, indent=2))
+
+
+class _Progress:
+    """A counter redrawn in place on stderr, shown only when stderr is a terminal."""
+
+    _INTERVAL = 0.1  # seconds between redraws: 100k updates must not cost 100k writes
+
+    def __init__(self, what: str, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stderr
+        self._enabled = self._stream.isatty()
+        self._what = what
+        self._last = 0.0
+        self._shown = False
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if not self._enabled or now - self._last < self._INTERVAL:
+            return
+        self._last = now
+        self._stream.write(f"\r{self._what}: {done}\x1b[K")
+        self._stream.flush()
+        self._shown = True
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._shown:
+            self._stream.write("\r\x1b[K")
+            self._stream.flush()
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def _session(
+    args: argparse.Namespace, exe: str, core: str
+) -> AbstractAsyncContextManager[AsyncClient]:
+    """``open_core`` with the session options every analysing command takes."""
+    return open_core(
+        exe,
+        core,
+        dlv=args.dlv,
+        timeout=args.timeout or None,
+        check_go_version=args.check_go_version,
+    )
+
+
+def _run(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run an async function to completion (Ctrl-C cancels it, then raises KeyboardInterrupt)."""
+    return anyio.run(fn, *args, backend="asyncio")
+
+
+def _substitute_rules(args: argparse.Namespace) -> list[tuple[str, str]]:
+    rules = []
+    for rule in args.substitute_path or ():
+        source, sep, target = rule.partition("=")
+        if not sep or not source:
+            raise argparse.ArgumentTypeError(
+                f"--substitute-path {rule!r}: expected FROM=TO, e.g. /build/src=/home/me/src"
+            )
+        rules.append((source, target))
+    return rules
+
+
+# --- goroutines, stack, eval -----------------------------------------------------------------
+
+
+def _goroutine_filters(args: argparse.Namespace) -> list[GoroutineFilter]:
+    filters: list[GoroutineFilter] = []
+    if args.user:
+        filters.append(GoroutineFilter.user())
+    if args.system:
+        filters.append(~GoroutineFilter.user())
+    if args.running:
+        filters.append(GoroutineFilter.running())
+    filters += [GoroutineFilter.label(label) for label in args.label or ()]
+    for text, make in (
+        (args.location, GoroutineFilter.user_loc),
+        (args.start, GoroutineFilter.start_loc),
+        (args.go, GoroutineFilter.go_loc),
+        (args.waiting_on_channel, GoroutineFilter.waiting_on_channel),
+    ):
+        if text is not None:
+            filters.append(make(text))
+    return filters
+
+
+async def _goroutines(args: argparse.Namespace) -> None:
+    filters = _goroutine_filters(args)
+    async with _session(args, args.exe, args.core) as client:
+        go_version = (await client.version()).target_go_version or None
+        state = await client.state()
+        current = state.current_goroutine.id if state.current_goroutine else 0
+        if args.group_by:
+            await _print_groups(client, args, filters, go_version, current)
+            return
+        scope = EvalScope(goroutine_id=args.goroutine, frame=args.frame)
+        goroutines = client.goroutines(*filters, scope=scope if args.waiting_on_channel else None)
+        if args.json:
+            await _stream_json_array(goroutines)
+            return
+        count = 0
+        with _Progress("goroutines") as progress:
+            async for goroutine in goroutines:
+                reason = goroutine.wait_reason_name(go_version)
+                _say(goroutine_line(goroutine, reason, current=goroutine.id == current))
+                count += 1
+                progress(count)
+        _say(f"[{count} goroutines]")
+
+
+async def _stream_json_array(items: AsyncIterator[BaseModel]) -> None:
+    """A JSON array written item by item, so a core's 100k goroutines need no big list."""
+    out = sys.stdout
+    separator = "[\n"
+    with _Progress("goroutines") as progress:
+        count = 0
+        async for item in items:
+            out.write(separator + item.model_dump_json(indent=2))
+            separator = ",\n"
+            count += 1
+            progress(count)
+    out.write("[]\n" if separator == "[\n" else "\n]\n")
+
+
+async def _print_groups(
+    client: AsyncClient,
+    args: argparse.Namespace,
+    filters: list[GoroutineFilter],
+    go_version: str | None,
+    current: int,
+) -> None:
+    grouped = await client.group_goroutines(
+        _GROUP_BY[args.group_by],
+        *filters,
+        label_key=args.group_key or "",
+        max_members=args.group_members,
+    )
+    if args.json:
+        _print_json(
+            {
+                "groups": [
+                    {
+                        "name": group.name,
+                        "total": group.total,
+                        "members": [g.model_dump(mode="json") for g in grouped.members(group)],
+                    }
+                    for group in grouped.groups
+                ],
+                "too_many_groups": grouped.too_many_groups,
+            }
+        )
+        return
+    blocks = []
+    for group in grouped.groups:
+        lines = [group.name]
+        for goroutine in grouped.members(group):
+            reason = goroutine.wait_reason_name(go_version)
+            lines.append("\t" + goroutine_line(goroutine, reason, current=goroutine.id == current))
+        lines.append(f"\tTotal: {group.total}")
+        blocks.append("\n".join(lines))
+    _say("\n\n".join(blocks))
+    if grouped.too_many_groups:
+        _say("Too many groups")
+
+
+async def _stack(args: argparse.Namespace) -> None:
+    async with _session(args, args.exe, args.core) as client:
+        frames = await client.stacktrace(args.gid, depth=args.depth, full=args.full)
+    if args.json:
+        _print_json([frame.model_dump(mode="json") for frame in frames])
+    else:
+        _say(stack_text(frames))
+
+
+async def _eval(args: argparse.Namespace) -> None:
+    async with _session(args, args.exe, args.core) as client:
+        value = await client.eval(args.expr, goroutine_id=args.goroutine, frame=args.frame)
+    if args.json:
+        _say(value.model_dump_json(indent=2))
+    else:
+        _say(variable_text(value))
+
+
+# --- capture and demo ------------------------------------------------------------------------
+
+
+def _capture(argv: Sequence[str], cwd: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """Run ``argv`` until it crashes; return its executable and core, or raise _NoCore."""
+    try:
+        capture = run_and_capture(
+            argv, cwd=cwd, timeout=args.run_timeout, signal_after=args.signal_after
+        )
+    except CaptureError as exc:
+        raise _NoCore(str(exc)) from None
+    how = _ending(capture)
+    if capture.core is None:
+        raise _NoCore(f"{argv[0]} {how}, and left no core: {capture.reason}")
+    exe = _executable(argv[0], cwd)
+    _note(f"{argv[0]} {how}")
+    _note(f"core: {capture.core}")
+    return exe, capture.core
+
+
+def _ending(capture: Capture) -> str:
+    if capture.signal_name is not None:
+        return f"was killed by {capture.signal_name} after {capture.duration:.1f} s"
+    return f"exited with status {capture.returncode} after {capture.duration:.1f} s"
+
+
+def _executable(program: str, cwd: Path) -> Path:
+    """The file ``program`` ran from, found as the kernel did (a path, or PATH)."""
+    found = (cwd / program) if os.sep in program else shutil.which(program)
+    return Path(os.path.abspath(found or program))
+
+
+def _seed_dir() -> Path:
+    for directory in _SEED_DIRS:
+        if (directory / "main.go").is_file():
+            return directory
+    raise DlvError(
+        "the seed program is missing: looked in "
+        + " and ".join(str(d) for d in _SEED_DIRS)
+        + "; reinstall dlvclient, or run the demo from a checkout of its repository"
+    )
+
+
+@contextmanager
+def _scene(keep: str | None) -> Iterator[Path]:
+    """The directory a demo crash happens in: ``--keep DIR``, or a temporary one."""
+    if keep is not None:
+        path = Path(keep).absolute()
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="dlvclient-demo-") as tmp:
+        yield Path(tmp)
+
+
+def _cmd_capture(args: argparse.Namespace) -> int:
+    argv = list(args.command)
+    cwd = Path(args.cwd).absolute()
+    exe, core = _capture(argv, cwd, args)
+    if args.report:
+        return _cmd_report_files(args, str(exe), str(core))
+    if args.json:
+        _print_json({"exe": str(exe), "core": str(core)})
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    source = _seed_dir()
+    with _scene(args.keep) as scene:
+        kept = "" if args.keep else " (removed afterwards; --keep DIR keeps the files)"
+        _note(f"building {source} in {scene}{kept}")
+        exe = build_go_program(source, scene / "seed")
+        exe, core = _capture([str(exe)], scene, args)
+        return _cmd_report_files(args, str(exe), str(core))
+
+
+# --- report and diff -------------------------------------------------------------------------
+
+
+async def _analyse(
+    args: argparse.Namespace, exe: str, core: str, rules: Sequence[tuple[str, str]] = ()
+) -> CrashReport:
+    """The crash report of one core; ``rules`` are the --substitute-path pairs."""
+    async with _session(args, exe, core) as client:
+        with _Progress(f"reading goroutine stacks of {Path(core).name}") as progress:
+            return await crash_report(client, substitute_path=rules, progress=progress)
+
+
+def _print_report(args: argparse.Namespace, report: CrashReport) -> None:
+    if args.html:
+        page = report_html(report, generator=f"dlvclient {__version__}")
+        Path(args.html).write_text(page, encoding="utf-8")
+        _note(f"html: {os.path.abspath(args.html)}")
+    if args.json:
+        _say(report.model_dump_json(indent=2))
+    else:
+        _say(report_text(report, buckets=args.buckets))
+
+
+def _cmd_report_files(args: argparse.Namespace, exe: str, core: str) -> int:
+    report: CrashReport = _run(_analyse, args, exe, core, args.substitute_rules)
+    _print_report(args, report)
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    return _cmd_report_files(args, args.exe, args.core)
+
+
+def _load_report(path: str) -> CrashReport:
+    try:
+        return CrashReport.model_validate_json(Path(path).read_bytes())
+    except OSError as exc:
+        raise DlvError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValidationError as exc:
+        raise DlvError(
+            f"{path} is not a report saved by `dlvclient report --json` "
+            f"({exc.error_count()} problems, first: {exc.errors()[0]['msg']})"
+        ) from None
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    if args.reports:
+        old, new = (_load_report(path) for path in args.reports)
+    else:
+        old_exe, old_core, new_exe, new_core = args.targets
+        old = _run(_analyse, args, old_exe, old_core)
+        new = _run(_analyse, args, new_exe, new_core)
+    diff = diff_reports(old, new)
+    _say(diff.model_dump_json(indent=2) if args.json else diff_text(diff))
+    return EXIT_OK
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the line breaks of descriptions and epilogs (examples, exit codes)."""
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0 or math.isnan(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _option_group(title: str) -> tuple[argparse.ArgumentParser, Any]:
+    """A parent parser holding one titled group of options, shared by several subcommands."""
+    parent = argparse.ArgumentParser(add_help=False)
+    return parent, parent.add_argument_group(title)
+
+
+def _session_options() -> argparse.ArgumentParser:
+    parent, group = _option_group("Delve session")
+    group.add_argument(
+        "--dlv",
+        metavar="PATH",
+        help="the dlv binary (default: $DLV, the checkout's .tools/bin/dlv, then PATH)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_non_negative,
+        default=120.0,
+        metavar="SECONDS",
+        help="how long one Delve call may take; 0 for no limit (default: %(default)g)",
+    )
+    group.add_argument(
+        "--check-go-version",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="refuse targets built by a Go this Delve does not support (default: check)",
+    )
+    return parent
+
+
+def _report_options() -> argparse.ArgumentParser:
+    parent, group = _option_group("report output")
+    group.add_argument(
+        "--json", action="store_true", help="print the report as JSON on stdout instead of text"
+    )
+    group.add_argument(
+        "--html", metavar="FILE", help="also write the report as a self-contained HTML page"
+    )
+    group.add_argument(
+        "--buckets",
+        type=int,
+        default=5,
+        metavar="N",
+        help="how many goroutine buckets the text report lists; 0 for all (default: 5)",
+    )
+    group.add_argument(
+        "--substitute-path",
+        action="append",
+        metavar="FROM=TO",
+        help="read sources from TO where the binary says FROM (repeatable; first match wins)",
+    )
+    return parent
+
+
+def _capture_options() -> argparse.ArgumentParser:
+    parent, group = _option_group("running the program")
+    group.add_argument(
+        "--run-timeout",
+        type=_non_negative,
+        default=60.0,
+        metavar="SECONDS",
+        help="kill the program if it runs longer than this (default: %(default)g)",
+    )
+    group.add_argument(
+        "--signal-after",
+        type=_non_negative,
+        metavar="SECONDS",
+        help="send SIGQUIT after this long, to dump a program that hangs instead of crashing",
+    )
+    return parent
+
+
+def _scope_options(parser: Any, what: str) -> None:
+    parser.add_argument(
+        "-g",
+        "--goroutine",
+        type=int,
+        default=-1,
+        metavar="GID",
+        help=f"the goroutine {what} (default: the one that crashed)",
+    )
+    parser.add_argument(
+        "-f",
+        "--frame",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"the frame of that goroutine {what}, 0 innermost (default: 0)",
+    )
+
+
+def _add(
+    subparsers: Any,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    summary: str,
+    description: str,
+    examples: str,
+    parents: Sequence[argparse.ArgumentParser] = (),
+    *,
+    targets: bool = False,
+) -> argparse.ArgumentParser:
+    """One subcommand; ``targets`` gives it the EXE and CORE arguments."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=f"examples:\n{examples}\n\n{_EXIT_EPILOG}",
+        formatter_class=_Formatter,
+        parents=list(parents),
+    )
+    parser.set_defaults(handler=handler)
+    if targets:
+        parser.add_argument("exe", metavar="EXE", help="the Go executable that crashed")
+        parser.add_argument("core", metavar="CORE", help="its core file")
+    return parser
+
+
+def _async_handler(fn: Callable[[argparse.Namespace], Any]) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        _run(fn, args)
+        return EXIT_OK
+
+    return handler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: one subcommand per question a core can answer."""
+    parser = argparse.ArgumentParser(
+        prog="dlvclient",
+        description="Find out why a Go program crashed, from its core dump, with Delve.",
+        epilog="examples:\n"
+        "  dlvclient demo                          build, crash and explain the seed program\n"
+        "  dlvclient capture --report -- ./server  run ./server until it crashes, then explain\n"
+        "  dlvclient report ./server core          explain an existing core\n"
+        "  dlvclient goroutines ./server core --group-by userloc\n\n"
+        f"{_EXIT_EPILOG}",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command_name", metavar="COMMAND", required=True)
+    session, report_output, running = _session_options(), _report_options(), _capture_options()
+
+    _add(
+        sub,
+        "report",
+        _cmd_report,
+        "explain a crash: reason, backtrace, source, goroutine buckets",
+        "Explain why the program crashed: the reason, the crashed goroutine's backtrace, the "
+        "source\naround the crashing line, and the largest buckets of goroutines stuck alike.",
+        "  dlvclient report ./server core\n"
+        "  dlvclient report ./server core --json > report.json\n"
+        "  dlvclient report ./server core --html report.html\n"
+        "  dlvclient report ./server core --substitute-path /build/src=$HOME/src",
+        [session, report_output],
+        targets=True,
+    )
+
+    goroutines = _add(
+        sub,
+        "goroutines",
+        _async_handler(_goroutines),
+        "list or group the goroutines",
+        "List the goroutines (as dlv's `goroutines`), filtered, or grouped with totals.\n"
+        "Filters combine: a goroutine is listed when it matches all of them.",
+        "  dlvclient goroutines ./server core --user\n"
+        "  dlvclient goroutines ./server core --location handler.go --running\n"
+        "  dlvclient goroutines ./server core --label worker=w1\n"
+        "  dlvclient goroutines ./server core --waiting-on-channel jobs -g 1 -f 3\n"
+        "  dlvclient goroutines ./server core --group-by userloc\n"
+        "  dlvclient goroutines ./server core --group-by label --group-key worker --json",
+        [session],
+        targets=True,
+    )
+    who = goroutines.add_argument_group("filters")
+    kinds = who.add_mutually_exclusive_group()
+    kinds.add_argument("--user", action="store_true", help="only goroutines running user code")
+    kinds.add_argument("--system", action="store_true", help="only the runtime's goroutines")
+    who.add_argument("--running", action="store_true", help="only goroutines on a thread")
+    who.add_argument(
+        "--label", action="append", metavar="K=V", help="with pprof label K=V (or K); repeatable"
+    )
+    who.add_argument("--location", metavar="TEXT", help="whose user location contains TEXT")
+    who.add_argument("--start", metavar="TEXT", help="whose start function's location has TEXT")
+    who.add_argument("--go", metavar="TEXT", help="whose go statement's location contains TEXT")
+    who.add_argument(
+        "--waiting-on-channel",
+        metavar="EXPR",
+        help="blocked on the channel EXPR evaluates to (in the scope of -g/-f; Delve 1.21.1+)",
+    )
+    _scope_options(who, "where --waiting-on-channel is evaluated")
+    grouping = goroutines.add_argument_group("grouping")
+    grouping.add_argument(
+        "--group-by",
+        choices=list(_GROUP_BY),
+        help="group by a location (current, user, go statement, start), running, user "
+        "or a label, and print each group's total",
+    )
+    grouping.add_argument("--group-key", metavar="K", help="the label key for --group-by label")
+    grouping.add_argument(
+        "--group-members",
+        type=int,
+        default=5,
+        metavar="N",
+        help="sample goroutines shown per group (default: %(default)s)",
+    )
+    goroutines.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    stack = _add(
+        sub,
+        "stack",
+        _async_handler(_stack),
+        "print one goroutine's backtrace",
+        "Print a goroutine's stack as dlv's `bt` does, innermost frame first.",
+        "  dlvclient stack ./server core 1\n  dlvclient stack ./server core 17 --full --depth 10",
+        [session],
+        targets=True,
+    )
+    stack.add_argument("gid", metavar="GID", type=int, help="the goroutine id")
+    stack.add_argument("--full", action="store_true", help="with each frame's arguments, locals")
+    stack.add_argument(
+        "--depth", type=int, default=50, metavar="N", help="at most N+1 frames (default: 50)"
+    )
+    stack.add_argument("--json", action="store_true", help="print the frames as JSON on stdout")
+
+    evaluate = _add(
+        sub,
+        "eval",
+        _async_handler(_eval),
+        "print the value of a Go expression",
+        "Evaluate a Go expression in a goroutine's frame and print it as dlv's `print` does.",
+        "  dlvclient eval ./server core 'req.URL.Path' -g 17 -f 2\n"
+        "  dlvclient eval ./server core 'len(cache.items)' --json",
+        [session],
+        targets=True,
+    )
+    evaluate.add_argument("expr", metavar="EXPR", help="a Go expression (no function calls)")
+    _scope_options(evaluate, "to evaluate in")
+    evaluate.add_argument("--json", action="store_true", help="print the Variable as JSON")
+
+    diff = _add(
+        sub,
+        "diff",
+        _cmd_diff,
+        "compare two crashes' goroutine buckets",
+        "Compare two crashes: which buckets of goroutines appeared, vanished, grew or shrank.\n"
+        "Give two executable/core pairs, or two reports saved with `report --json`.",
+        "  dlvclient diff ./server-v1 core.1 ./server-v2 core.2\n"
+        "  dlvclient diff --reports before.json after.json",
+        [session],
+    )
+    diff.add_argument(
+        "targets",
+        nargs="*",
+        metavar="OLD_EXE OLD_CORE NEW_EXE NEW_CORE",
+        help="the old crash's executable and core, then the new one's",
+    )
+    diff.add_argument(
+        "--reports", nargs=2, metavar=("OLD.json", "NEW.json"), help="compare saved reports"
+    )
+    diff.add_argument("--json", action="store_true", help="print the differences as JSON")
+
+    capture = _add(
+        sub,
+        "capture",
+        _cmd_capture,
+        "run a program until it crashes and find its core",
+        "Run PROG with GOTRACEBACK=crash and core dumps enabled; when it crashes, find the core\n"
+        "(where kernel.core_pattern puts it, systemd-coredump included) and print its path on\n"
+        "stderr. With --report, go straight on to the report.",
+        "  dlvclient capture -- ./server --port 8080\n"
+        "  dlvclient capture --report --html crash.html -- ./server\n"
+        "  dlvclient capture --signal-after 30 --report -- ./stuck-server",
+        [session, report_output, running],
+    )
+    capture.add_argument(
+        "--report", action="store_true", help="report on the crash (--json: the report's JSON)"
+    )
+    capture.add_argument(
+        "--cwd", default=".", metavar="DIR", help="run in DIR, where the core lands (default: .)"
+    )
+    capture.add_argument("command", nargs="+", metavar="PROG ARGS", help="the program to run")
+
+    demo = _add(
+        sub,
+        "demo",
+        _cmd_demo,
+        "build the seed program, crash it and report",
+        "Build the seed crash program (examples/seed: it writes to a string's read-only bytes),\n"
+        "run it until it crashes, capture its core and print the report. Needs Go and Delve.",
+        "  dlvclient demo\n  dlvclient demo --keep /tmp/seed --html seed.html",
+        [session, report_output, running],
+    )
+    demo.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build and crash in DIR and keep the files (default: a temp dir)",
+    )
+    return parser
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage rules argparse cannot express; breaking one exits with status 2."""
+    name = args.command_name
+    if name == "goroutines" and (args.group_by == "label") != bool(args.group_key):
+        parser.error("goroutines: --group-key K goes with --group-by label, and it needs one")
+    if name == "diff" and (len(args.targets) != 4) == (args.reports is None):
+        parser.error("diff: give OLD_EXE OLD_CORE NEW_EXE NEW_CORE, or --reports OLD NEW")
+    if name in ("report", "capture", "demo"):
+        try:
+            args.substitute_rules = _substitute_rules(args)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(str(exc))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (see ``dlvclient --help``)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        _check(parser, args)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        status: int = args.handler(args)
+    except DlvError as exc:
+        _note(f"dlvclient: error: {exc}")
+        return EXIT_FAILED
+    except _NoCore as exc:
+        _note(f"dlvclient: error: {exc}")
+        return EXIT_NO_CORE
+    except KeyboardInterrupt:
+        _note("dlvclient: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): not an error. Python would complain again
+        # when it flushes stdout at exit, so point stdout at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return status

@@ -1,0 +1,453 @@
+"""Text and HTML renderings of what the CLI shows: values, stacks, goroutines, crash reports.
+
+The text forms follow the dlv terminal (``print``, ``bt``, ``frame N``, ``goroutines``) so that
+people who know Delve read them at a glance. Nothing here talks to Delve.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from pathlib import PurePath
+from typing import NamedTuple
+
+from ._buckets import BucketFrame
+from ._models import Goroutine, Location, Stackframe
+from ._pretty import variable_text
+from ._report import CrashReport, Reason, ReasonKind, ReportDiff, ReportFrame
+
+__all__ = [
+    "diff_text",
+    "goroutine_line",
+    "reason_lines",
+    "report_html",
+    "report_text",
+    "source_text",
+    "stack_text",
+]
+
+
+# --- stacks, sources, goroutines -----------------------------------------------------------------
+
+
+class _Row(NamedTuple):
+    """One frame of a backtrace, whichever model it came from."""
+
+    number: int
+    pc: int
+    function: str
+    file: str
+    line: int
+    details: list[str]
+    #: Printed instead of the frame: an unwinding error, or frames left out.
+    note: str = ""
+
+
+def _backtrace(rows: Sequence[_Row]) -> list[str]:
+    """dlv's ``bt`` layout: ``N  0xPC in function`` then ``at file:line`` and any details."""
+    width = len(str(max((row.number for row in rows), default=0)))
+    pad = " " * (width + 2)
+    spaced = any(row.details for row in rows)
+    lines: list[str] = []
+    for row in rows:
+        if row.note:
+            lines.append(f"{pad}{row.note}")
+        else:
+            lines.append(f"{row.number:>{width}}  0x{row.pc:016x} in {row.function}")
+            lines.append(f"{pad}at {row.file}:{row.line}")
+            lines.extend(f"{pad}{detail}" for detail in row.details)
+        if spaced:
+            lines.append("")
+    return lines
+
+
+def stack_text(frames: Sequence[Stackframe]) -> str:
+    """Frames as dlv's ``bt`` (``stack``) prints them.
+
+    Deferred calls and loaded arguments and locals (``--full``) follow their frame.
+    """
+    rows = []
+    for number, frame in enumerate(frames):
+        details = [
+            line
+            for j, defer in enumerate(frame.defers, 1)
+            for line in _defer_lines(f"    defer {j}: ", defer.deferred_loc, defer.defer_loc)
+        ]
+        details += [
+            f"    {var.name} = {variable_text(var, multiline=False)}"
+            for var in [*(frame.arguments or ()), *(frame.locals or ())]
+        ]
+        rows.append(
+            _Row(
+                number,
+                frame.pc,
+                frame.function_name,
+                frame.file,
+                frame.line,
+                details,
+                f"error: {frame.err}" if frame.err else "",
+            )
+        )
+    lines = _backtrace(rows)
+    if frames and not frames[-1].bottom:
+        lines.append("(truncated)")
+    return "\n".join(lines)
+
+
+def _defer_lines(header: str, deferred: Location, by: Location) -> list[str]:
+    indent = " " * len(header)
+    return [
+        f"{header}0x{deferred.pc:016x} in {deferred.function_name}",
+        f"{indent}at {deferred.file}:{deferred.line}",
+        f"{indent}deferred by {by.function_name} at {by.file}:{by.line}",
+    ]
+
+
+def source_text(lines: Iterable[tuple[int, str]], current: int) -> str:
+    """Numbered source lines as dlv's ``list``, with ``=>`` on the ``current`` one."""
+    return "\n".join(
+        f"{'=>' if number == current else '  '} {number:>4}:\t{text}" for number, text in lines
+    )
+
+
+def _location_text(loc: Location) -> str:
+    """``file:line function (0xPC)``, as dlv's ``goroutines`` prints a location."""
+    return f"{loc.file}:{loc.line} {loc.function_name or '?'} ({loc.pc:#x})"
+
+
+def goroutine_line(goroutine: Goroutine, wait_reason: str, *, current: bool = False) -> str:
+    """One line of dlv's ``goroutines``: id, user location, thread and why it waits."""
+    text = f"Goroutine {goroutine.id} - User: {_location_text(goroutine.user_current_loc)}"
+    if goroutine.unreadable:
+        text = f"Goroutine {goroutine.id} - (unreadable {goroutine.unreadable})"
+    if goroutine.thread_id:
+        text += f" (thread {goroutine.thread_id})"
+    if wait_reason and goroutine.wait_reason:
+        since = f" {goroutine.wait_since}" if goroutine.wait_since > 0 else ""
+        text += f" [{wait_reason}{since}]"
+    return f"{'*' if current else ' '} {text}"
+
+
+# --- crash reports -------------------------------------------------------------------------------
+
+
+def reason_lines(reason: Reason) -> list[str]:
+    """What ended the program, worded as the Go runtime prints it."""
+    if reason.kind is ReasonKind.NONE:
+        return ["no crash: the core shows no panic, fatal error or fatal signal"]
+    prefix = {ReasonKind.PANIC: "panic: ", ReasonKind.FATAL_ERROR: "fatal error: "}
+    lines = [prefix.get(reason.kind, "") + reason.message]
+    if reason.signal is not None and reason.kind is not ReasonKind.SIGNAL:
+        lines.append(f"[signal {_signal_details(reason)}]")
+    elif reason.signal is not None and reason.pc is not None:
+        lines.append(f"PC={reason.pc:#x}")
+    return lines
+
+
+def _signal_details(reason: Reason) -> str:
+    parts = [reason.signal or "?"]
+    for name, value in (
+        ("code", reason.signal_code),
+        ("addr", reason.fault_address),
+        ("pc", reason.pc),
+    ):
+        if value is not None:
+            parts.append(f"{name}={value:#x}")
+    return " ".join(parts)
+
+
+def _crash_site(report: CrashReport) -> str:
+    """Which goroutine crashed, and in which user function; empty when nothing crashed."""
+    if report.reason.kind is ReasonKind.NONE:
+        return ""
+    who = (
+        f"goroutine {report.goroutine_id}"
+        if report.goroutine_id is not None
+        else "a system stack (no goroutine)"
+    )
+    if report.thread_id is not None:
+        who += f" (thread {report.thread_id})"
+    top = report.top_user_frame
+    if top is None:
+        return f"crashed in {who}"
+    return f"crashed in {who}, in {top.function}\n    at {top.file}:{top.line}"
+
+
+def _frame_number(report: CrashReport, index: int) -> int:
+    """The number a backtrace shows for ``report.frames[index]``: Delve's, where it has one."""
+    frame = report.frames[index].frame
+    return index if frame is None else frame
+
+
+def _report_rows(report: CrashReport) -> list[_Row]:
+    rows = []
+    for index, frame in enumerate(report.frames):
+        variables = [*(frame.arguments or ()), *(frame.locals or ())]
+        details = [f"    {var.name} = {var.value}" for var in variables]
+        number = _frame_number(report, index)
+        rows.append(_Row(number, frame.pc, frame.function, frame.file, frame.line, details))
+    return rows
+
+
+def _fold_recursion(rows: list[_Row], keep: int = 2) -> list[_Row]:
+    """Rows with each long run of one function (a deep recursion) cut to its first ``keep``
+    frames and its last, so a stack overflow reads in a screenful."""
+    out: list[_Row] = []
+    start = 0
+    while start < len(rows):
+        end = start
+        while end + 1 < len(rows) and rows[end + 1].function == rows[start].function:
+            end += 1
+        run = rows[start : end + 1]
+        if len(run) > keep + 2:
+            left_out = len(run) - keep - 1
+            note = f"... {left_out} more frames of {run[0].function}"
+            out += [*run[:keep], run[keep]._replace(note=note), run[-1]]
+        else:
+            out += run
+        start = end + 1
+    return out
+
+
+def _source_frame(report: CrashReport) -> tuple[int, ReportFrame] | None:
+    """The innermost frame whose source was read (the line a reader looks at first), with
+    its number."""
+    return next(
+        ((_frame_number(report, i), f) for i, f in enumerate(report.frames) if f.source), None
+    )
+
+
+def _bucket_state(state: str | None, wait_reason: str | None) -> str:
+    text = state or "mixed states"
+    return f"{text}: {wait_reason}" if wait_reason else text
+
+
+def _bucket_frames(frames: Sequence[BucketFrame], limit: int = 3) -> list[BucketFrame]:
+    """The frames that tell buckets apart: the innermost user frames or, for the runtime's
+    own goroutines, the function the goroutine started in."""
+    user: list[BucketFrame] = []
+    for frame in frames:
+        # A recursion shows once: the frames after it say more about the goroutine.
+        if not frame.is_runtime and (not user or user[-1].function != frame.function):
+            user.append(frame)
+    if user:
+        return user[:limit]
+    started = [frame for frame in frames if frame.function != "runtime.goexit"]
+    return started[-1:]
+
+
+def _bucket_lines(
+    head: str, frames: Sequence[BucketFrame], state: str | None, wait_reason: str | None
+) -> list[str]:
+    lines = [f"{head}  {_bucket_state(state, wait_reason)}"]
+    pad = " " * len(head)
+    lines += [
+        f"{pad}  {frame.function}  {PurePath(frame.file).name}:{frame.line}"
+        for frame in _bucket_frames(frames)
+    ]
+    return lines
+
+
+def report_text(report: CrashReport, *, buckets: int = 5) -> str:
+    """The report as a person reads it: the reason, where, the backtrace, the source around
+    the crashing line and the ``buckets`` largest groups of goroutines (0: all)."""
+    out = reason_lines(report.reason)
+    site = _crash_site(report)
+    if site:
+        out += ["", site]
+    if report.frames:
+        out += ["", "Backtrace:", *_backtrace(_fold_recursion(_report_rows(report)))]
+    found = _source_frame(report)
+    if found is not None:
+        number, frame = found
+        assert frame.source is not None
+        if out[-1]:
+            out.append("")
+        out.append(f"Source (frame {number}, {frame.function}):")
+        out.append(source_text(((s.line, s.text) for s in frame.source), frame.line))
+    summary = report.goroutines
+    states = ", ".join(f"{count} {state}" for state, count in summary.by_status.items())
+    shown = report.buckets if buckets <= 0 else report.buckets[:buckets]
+    out += [
+        "",
+        f"Goroutines: {summary.total} ({states}) in {len(report.buckets)} buckets "
+        f"({report.similarity.value} stacks); the largest:",
+    ]
+    width = len(str(max((b.count for b in shown), default=0)))
+    for bucket in shown:
+        head = f"  {bucket.count:>{width}}"
+        lines = _bucket_lines(head, bucket.frames, bucket.state, bucket.wait_reason)
+        if bucket.crashed:
+            lines[0] += "  <- crashed"
+        out += lines
+    if len(shown) < len(report.buckets):
+        out.append(f"  ... {len(report.buckets) - len(shown)} more (--buckets 0 shows all)")
+    out += ["", " · ".join(f"{name} {value}" for name, value in _facts(report))]
+    out += [f"note: {note}" for note in report.notes]
+    return "\n".join(out)
+
+
+def _facts(report: CrashReport) -> list[tuple[str, str]]:
+    """What was analysed with what: versions, pid, build id, fingerprint (those known)."""
+    facts = [
+        ("Go", report.go_version),
+        ("Delve", report.delve_version),
+        ("pid", None if report.pid is None else str(report.pid)),
+        ("build id", report.build_id),
+        ("fingerprint", report.fingerprint),
+    ]
+    return [(name, value) for name, value in facts if value]
+
+
+# --- differences between two reports -------------------------------------------------------------
+
+
+def diff_text(diff: ReportDiff) -> str:
+    """Which buckets appeared, vanished, grew or shrank between two dumps."""
+    change = diff.new_total - diff.old_total
+    out = [
+        "same crash (equal fingerprints)" if diff.same_crash else "different crashes",
+        f"goroutines: {diff.old_total} -> {diff.new_total} ({change:+d})",
+        f"buckets compared by {diff.level.value}: {len(diff.appeared)} appeared, "
+        f"{len(diff.vanished)} vanished, {len(diff.grew)} grew, {len(diff.shrank)} shrank, "
+        f"{diff.unchanged} unchanged",
+    ]
+    for title, changes in (
+        ("appeared", diff.appeared),
+        ("vanished", diff.vanished),
+        ("grew", diff.grew),
+        ("shrank", diff.shrank),
+    ):
+        if not changes:
+            continue
+        out += ["", f"{title}:"]
+        heads = [f"  {c.delta:+d} ({c.old_count} -> {c.new_count})" for c in changes]
+        width = max(map(len, heads))
+        for head, c in zip(heads, changes, strict=True):
+            out += _bucket_lines(head.ljust(width), c.frames, c.state, c.wait_reason)
+    return "\n".join(out)
+
+
+# --- the HTML page -------------------------------------------------------------------------------
+
+_CSS = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em;
+       padding: 0 1em; color: #1d2430; background: #fff; }
+h1 { font-size: 1.5em; color: #a31515; margin-bottom: .2em; word-break: break-word; }
+h2 { font-size: 1.15em; border-bottom: 1px solid #d8dde6; padding-bottom: .2em; margin-top: 2em; }
+pre, code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+                   font-size: 13px; }
+pre { background: #f5f7fa; border: 1px solid #d8dde6; padding: .7em 1em; overflow-x: auto; }
+.signal, .where { margin: .2em 0; }
+.source .current { background: #ffe3a3; display: inline-block; min-width: 100%; }
+table { border-collapse: collapse; width: 100%; }
+td, th { text-align: left; vertical-align: top; padding: .3em .6em;
+         border-bottom: 1px solid #edf0f4; }
+th { font-weight: 600; color: #4a5568; }
+tr.runtime td { color: #7b8494; }
+.num { text-align: right; white-space: nowrap; }
+.file { color: #4a5568; font-size: 12px; }
+.vars { margin: .3em 0 0 1em; padding: 0; list-style: none; }
+.crashed { color: #a31515; font-weight: 600; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; }
+dt { font-weight: 600; color: #4a5568; }
+dd { margin: 0; word-break: break-all; }
+details summary { cursor: pointer; color: #2b5797; }
+footer { margin-top: 3em; color: #7b8494; font-size: 12px; }
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _html_source(report: CrashReport) -> str:
+    found = _source_frame(report)
+    if found is None:
+        return ""
+    number, frame = found
+    assert frame.source is not None
+    lines = []
+    for source in frame.source:
+        text = _e(f"{source.line:>6}:  {source.text.expandtabs(4)}")
+        if source.line == frame.line:
+            text = f'<span class="current">{text}</span>'
+        lines.append(text)
+    return (
+        f"<h2>Source</h2><p>frame {number}, <code>{_e(frame.function)}</code> "
+        f'<span class="file">{_e(frame.file)}</span></p>'
+        f'<pre class="source">{chr(10).join(lines)}</pre>'
+    )
+
+
+def _html_frames(report: CrashReport) -> str:
+    if not report.frames:
+        return ""
+    rows = []
+    for index, frame in enumerate(report.frames):
+        number = _frame_number(report, index)
+        variables = [*(frame.arguments or ()), *(frame.locals or ())]
+        items = "".join(f"<li><code>{_e(v.name)} = {_e(v.value)}</code></li>" for v in variables)
+        listed = f'<ul class="vars">{items}</ul>' if items else ""
+        rows.append(
+            f'<tr class="{"runtime" if frame.is_runtime else "user"}">'
+            f'<td class="num mono">{number}</td><td class="mono">0x{frame.pc:016x}</td>'
+            f'<td><code>{_e(frame.function)}</code><br><span class="file">'
+            f"{_e(frame.file)}:{frame.line}</span>"
+            f"{listed}</td></tr>"
+        )
+    return f"<h2>Backtrace</h2><table>{''.join(rows)}</table>"
+
+
+def _html_buckets(report: CrashReport) -> str:
+    summary = report.goroutines
+    states = ", ".join(f"{count} {_e(state)}" for state, count in summary.by_status.items())
+    rows = []
+    for bucket in report.buckets:
+        top = "<br>".join(
+            f"<code>{_e(f.function)}</code> "
+            f'<span class="file">{_e(PurePath(f.file).name)}:{f.line}</span>'
+            for f in _bucket_frames(bucket.frames)
+        )
+        stack = _e("\n".join(f"{f.function}\n    {f.file}:{f.line}" for f in bucket.frames))
+        crashed = ' <span class="crashed">crashed</span>' if bucket.crashed else ""
+        rows.append(
+            f'<tr><td class="num">{bucket.count}</td>'
+            f"<td>{_e(_bucket_state(bucket.state, bucket.wait_reason))}{crashed}</td>"
+            f"<td>{top}<details><summary>stack</summary><pre>{stack}</pre></details></td></tr>"
+        )
+    return (
+        f"<h2>Goroutines</h2><p>{summary.total} goroutines ({states}) in "
+        f"{len(report.buckets)} buckets of {_e(report.similarity.value)} stacks.</p>"
+        "<table><tr><th>count</th><th>state</th><th>stack</th></tr>"
+        f"{''.join(rows)}</table>"
+    )
+
+
+def report_html(report: CrashReport, *, generator: str = "dlvclient") -> str:
+    """The report as one self-contained HTML page: inline CSS, no scripts, nothing fetched."""
+    reason = reason_lines(report.reason)
+    build = "".join(f"<dt>{name}</dt><dd>{_e(value)}</dd>" for name, value in _facts(report))
+    notes = "".join(f"<li>{_e(note)}</li>" for note in report.notes)
+    site = _e(_crash_site(report)).replace("\n", "<br>")
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(reason[0])} - {_e(generator)}</title>",
+            f"<style>{_CSS}</style></head><body>",
+            f"<h1>{_e(reason[0])}</h1>",
+            *(f'<p class="signal mono">{_e(line)}</p>' for line in reason[1:]),
+            f'<p class="where">{site}</p>',
+            _html_source(report),
+            _html_frames(report),
+            _html_buckets(report),
+            f"<h2>Build</h2><dl>{build}</dl>",
+            f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "",
+            "<details><summary>The report as JSON</summary>"
+            f"<pre>{_e(report.model_dump_json(indent=2))}</pre></details>",
+            f"<footer>Made by {_e(generator)} from a core dump.</footer>",
+            "</body></html>",
+        ]
+    )

@@ -1,0 +1,834 @@
+"""Crash triage: why a Go program died, read from its core and returned as data.
+
+:func:`crash_report` finds the crash on the core's current thread (for a ``GOTRACEBACK=crash``
+core that is the thread that raised the fatal signal), classifies it, recovers the message
+the runtime printed, details the crashed goroutine's user frames and buckets every goroutine
+by stack. :func:`diff_reports` compares the buckets of two dumps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+from pydantic import BaseModel, Field
+
+from ._buckets import Bucket, BucketDiff, Bucketer, Similarity, diff_buckets, fingerprint
+from ._errors import DlvError, InvalidArgumentError
+from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
+from ._pretty import go_quote, variable_text
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+
+_T = TypeVar("_T")
+
+__all__ = [
+    "CodeLocation",
+    "CrashReport",
+    "FrameVariable",
+    "GoroutineSummary",
+    "Reason",
+    "ReasonKind",
+    "ReportDiff",
+    "ReportFrame",
+    "SourceLine",
+    "crash_report",
+    "diff_reports",
+    "panic_message",
+]
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+class ReasonKind(str, Enum):
+    """What ended the program."""
+
+    PANIC = "panic"
+    FATAL_ERROR = "fatal_error"
+    SIGNAL = "signal"
+    NONE = "none"
+
+
+class Reason(BaseModel):
+    """Why the program died, as the Go runtime reported it."""
+
+    kind: ReasonKind = Field(
+        description="'panic' (an unrecovered panic), 'fatal_error' (the runtime threw: "
+        "'fatal error: ...'), 'signal' (a signal the runtime does not turn into a panic, e.g. "
+        "SIGQUIT) or 'none' (a snapshot of a process that was not crashing)."
+    )
+    message: str = Field(
+        description="The text after 'panic: ' or 'fatal error: ' (for a signal, Go's "
+        "'SIGQUIT: quit' line); empty only for kind 'none'."
+    )
+    signal: str | None = Field(
+        None,
+        description="Name of the signal behind the crash ('SIGSEGV', 'SIGQUIT'), as Go's "
+        "'[signal ...]' line; null when no signal was involved.",
+    )
+    signal_code: int | None = Field(
+        None, description="The signal's si_code (Go's 'code='), when known."
+    )
+    fault_address: int | None = Field(
+        None, description="The faulting memory address (Go's 'addr='), when known."
+    )
+    pc: int | None = Field(
+        None,
+        description="Program counter where the signal struck (Go's 'pc=' or 'PC='); null "
+        "without a signal or when Delve cannot unwind the signal frame exactly.",
+    )
+
+
+class SourceLine(BaseModel):
+    """One line of source code."""
+
+    line: int = Field(description="1-based line number.")
+    text: str = Field(description="The line, without its newline.")
+
+
+class FrameVariable(BaseModel):
+    """An argument or local variable of a frame, rendered compactly."""
+
+    name: str = Field(description="Variable name.")
+    type: str = Field(description="Go type.")
+    value: str = Field(
+        description="The value on one line as dlv's 'locals' prints it, loaded with small "
+        "limits and clipped to 256 characters; '(unreadable why)' when Delve could not read it."
+    )
+
+
+class CodeLocation(BaseModel):
+    """A function, file and line."""
+
+    function: str = Field(description="Fully qualified function name.")
+    file: str = Field(description="Source file as recorded in the executable.")
+    line: int = Field(description="Line number.")
+
+
+class ReportFrame(CodeLocation):
+    """A frame of the crashed goroutine."""
+
+    pc: int = Field(description="Program counter (a return address for outer frames).")
+    is_runtime: bool = Field(description="True for Go runtime internals.")
+    frame: int | None = Field(
+        None,
+        description="Delve's number of this frame in the crashed goroutine's stack: the frame "
+        "that AsyncClient.eval(frame=...) and `dlvclient eval -f` take; null when Delve cannot "
+        "evaluate in it.",
+    )
+    arguments: list[FrameVariable] | None = Field(
+        None, description="Function arguments; null for runtime frames and frames not detailed."
+    )
+    locals: list[FrameVariable] | None = Field(
+        None, description="Local variables; null for runtime frames and frames not detailed."
+    )
+    source: list[SourceLine] | None = Field(
+        None, description="Lines around `line`, when the source file was found locally."
+    )
+
+
+class GoroutineSummary(BaseModel):
+    """Counts over every goroutine in the core."""
+
+    total: int = Field(description="Number of goroutines.")
+    by_status: dict[str, int] = Field(description="Goroutines per state ('waiting': 12, ...).")
+    by_wait_reason: dict[str, int] = Field(
+        description="Waiting goroutines per wait reason ('chan receive': 10, ...)."
+    )
+
+
+class CrashReport(BaseModel):
+    """Why the program died, as data (see :func:`crash_report`)."""
+
+    goroutine_id: int | None = Field(
+        description="The crashed goroutine; null when the crash happened on a system stack "
+        "with no goroutine (a deadlock, a signal on an idle thread) or there was no crash."
+    )
+    thread_id: int | None = Field(
+        None, description="The OS thread the crash happened on, when known."
+    )
+    reason: Reason = Field(description="What ended the program.")
+    top_user_frame: CodeLocation | None = Field(
+        description="The innermost frame outside the Go runtime: where to start reading."
+    )
+    frames: list[ReportFrame] = Field(
+        description="The crashed stack, innermost first, starting at the frame that raised the "
+        "crash (runtime.gopanic, runtime.throw, ...) as Go's own traceback does; the first user "
+        "frames carry arguments, locals and source."
+    )
+    goroutines: GoroutineSummary = Field(description="Counts over all goroutines.")
+    similarity: Similarity = Field(description="Similarity level of `buckets`.")
+    buckets: list[Bucket] = Field(
+        description="Goroutines grouped by stack: the crashed goroutine's bucket first, then "
+        "user buckets, then runtime-internal ones, each largest first."
+    )
+    fingerprint: str = Field(
+        description="Stable id of the crash site: equal for two cores of the same bug, "
+        "different for different bugs (see dlvclient._buckets.fingerprint)."
+    )
+    go_version: str | None = Field(description="Go version the program was built with.")
+    delve_version: str | None = Field(description="Version of the Delve that read the core.")
+    build_id: str | None = Field(description="GNU build id of the executable, when available.")
+    pid: int | None = Field(None, description="Process id of the dumped process, when known.")
+    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+
+
+class ReportDiff(BucketDiff):
+    """What changed between two reports: the crash, the goroutine count, the buckets."""
+
+    same_crash: bool = Field(description="True when both reports have the same fingerprint.")
+    old_total: int = Field(description="Goroutines in the old dump.")
+    new_total: int = Field(description="Goroutines in the new dump.")
+
+
+# --- rendering values ----------------------------------------------------------------------------
+
+_VALUE_LIMIT = 256
+
+
+def _clip(text: str, limit: int = _VALUE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _value_text(var: Variable) -> str:
+    """A value on one line, as dlv's ``locals`` prints it."""
+    return variable_text(var, multiline=False)
+
+
+def _is_named(type_name: str) -> bool:
+    return "." in type_name.lstrip("*")
+
+
+# --- panic values, as Go prints them -------------------------------------------------------------
+
+# runtime.boundsError formats by code (runtime/error.go, unchanged from Go 1.19 to 1.26 but for
+# the conversion message, given here as Go 1.20+ prints it).
+_BOUNDS_FORMATS = (
+    "index out of range [%x] with length %y",
+    "slice bounds out of range [:%x] with length %y",
+    "slice bounds out of range [:%x] with capacity %y",
+    "slice bounds out of range [%x:%y]",
+    "slice bounds out of range [::%x] with length %y",
+    "slice bounds out of range [::%x] with capacity %y",
+    "slice bounds out of range [:%x:%y]",
+    "slice bounds out of range [%x:%y:]",
+    "cannot convert slice with length %y to array or pointer to array with length %x",
+)
+_BOUNDS_NEGATIVE_FORMATS = (
+    "index out of range [%x]",
+    "slice bounds out of range [:%x]",
+    "slice bounds out of range [:%x]",
+    "slice bounds out of range [%x:]",
+    "slice bounds out of range [::%x]",
+    "slice bounds out of range [::%x]",
+    "slice bounds out of range [:%x:]",
+    "slice bounds out of range [%x::]",
+)
+# Error types whose Error() is one of their string fields: the field's name.
+_MESSAGE_FIELDS = {
+    "*errors.errorString": "s",
+    "*fmt.wrapError": "msg",
+    "*fmt.wrapErrors": "msg",
+    "runtime.errorAddressString": "msg",
+}
+_RUNTIME_ERROR_TYPES = frozenset({"runtime.errorString", "runtime.errorAddressString"})
+
+
+def _fields(var: Variable) -> dict[str, Variable]:
+    struct = var.children[0] if var.kind is VariableKind.PTR and var.children else var
+    return {c.name: c for c in struct.children}
+
+
+def _bounds_message(var: Variable) -> str:
+    fields = {name: child.to_python() for name, child in _fields(var).items()}
+    x, y, signed, code = fields.get("x"), fields.get("y"), fields.get("signed"), fields.get("code")
+    negative = isinstance(x, int) and bool(signed) and x < 0
+    table = _BOUNDS_NEGATIVE_FORMATS if negative else _BOUNDS_FORMATS
+    if not (isinstance(x, int) and isinstance(y, int) and isinstance(code, int)) or not (
+        0 <= code < len(table)
+    ):
+        return f"runtime error: {_value_text(var)}"
+    shown_x = x if signed else x % (1 << 64)
+    return "runtime error: " + table[code].replace("%x", str(shown_x)).replace("%y", str(y))
+
+
+def panic_message(value: Variable) -> str:
+    """The text Go prints after ``panic: `` for a panic value (an ``interface{}`` or its
+    dynamic value), rendering types Go would format with their ``Error`` method.
+
+    A value that is neither an error Go knows nor a basic type is shown with its type and
+    fields as dlv prints it, ``main.MyErr {Code: 42, Reason: "boom"}``, where Go prints only
+    ``(main.MyErr) 0x...``.
+    """
+    var = value
+    if var.kind is VariableKind.INTERFACE:
+        if var.is_nil or not var.children:
+            return "nil"
+        var = var.children[0]
+    type_name = var.type
+    if type_name == "runtime.boundsError":
+        return _bounds_message(var)
+    message = _fields(var).get(_MESSAGE_FIELDS.get(type_name, ""))
+    if message is not None:
+        text = message.value
+    elif var.kind is VariableKind.STRING:
+        text = var.value
+        if _is_named(type_name) and type_name not in _RUNTIME_ERROR_TYPES | {"runtime.plainError"}:
+            return f"{type_name}({go_quote(text)})"  # how Go prints a custom string type
+    elif not var.children and var.value and _is_named(type_name):
+        return f"{type_name}({var.value})"
+    else:
+        return _value_text(var)
+    return f"runtime error: {text}" if type_name in _RUNTIME_ERROR_TYPES else text
+
+
+# --- finding the crash ---------------------------------------------------------------------------
+
+# Frames that raise a crash, and what kind of crash each means. The topmost one on the crashing
+# thread decides: a throw during a panic is a fatal error, a panic caused by a signal a panic.
+_MARKERS = {
+    "runtime.throw": ReasonKind.FATAL_ERROR,
+    "runtime.fatal": ReasonKind.FATAL_ERROR,
+    "runtime.gopanic": ReasonKind.PANIC,
+    "runtime.sighandler": ReasonKind.SIGNAL,
+}
+# Seen when an unwinder skipped the frame above, or in a goroutine caught mid-crash.
+_WEAK_MARKERS = {
+    "runtime.fatalthrow": ReasonKind.FATAL_ERROR,
+    "runtime.fatalpanic": ReasonKind.PANIC,
+    "runtime.sigpanic": ReasonKind.SIGNAL,
+}
+# The runtime's crash machinery above the marker: left out of the report's frames.
+_MACHINERY = frozenset(
+    {
+        "runtime.raise",
+        "runtime.dieFromSignal",
+        "runtime.sigfwdgo",
+        "runtime.sigtrampgo",
+        "runtime.sigtramp",
+        "runtime.sigreturn",
+        "runtime.sigreturn__sigaction",
+        "runtime.crash",
+        "runtime.fatalthrow",
+        "runtime.fatalthrow.func1",
+        "runtime.fatalpanic",
+        "runtime.fatalpanic.func1",
+        "runtime.systemstack",
+        "runtime.systemstack_switch",
+    }
+)
+_SIGNAL_FRAMES = frozenset({"runtime.sigtrampgo", "runtime.sigtramp", "runtime.sigreturn"})
+
+# Linux signal numbers (the same on amd64 and arm64) and Go's description (runtime sigtable).
+_SIGNALS = {
+    1: "SIGHUP: terminal line hangup",
+    2: "SIGINT: interrupt",
+    3: "SIGQUIT: quit",
+    4: "SIGILL: illegal instruction",
+    5: "SIGTRAP: trace trap",
+    6: "SIGABRT: abort",
+    7: "SIGBUS: bus error",
+    8: "SIGFPE: floating-point exception",
+    9: "SIGKILL: kill",
+    10: "SIGUSR1: user-defined signal 1",
+    11: "SIGSEGV: segmentation violation",
+    12: "SIGUSR2: user-defined signal 2",
+    13: "SIGPIPE: write to broken pipe",
+    14: "SIGALRM: alarm clock",
+    15: "SIGTERM: termination",
+    16: "SIGSTKFLT: stack fault",
+    17: "SIGCHLD: child status has changed",
+    18: "SIGCONT: continue",
+    19: "SIGSTOP: stop, unblockable",
+    20: "SIGTSTP: keyboard stop",
+    21: "SIGTTIN: background read from tty",
+    22: "SIGTTOU: background write to tty",
+    23: "SIGURG: urgent condition on socket",
+    24: "SIGXCPU: cpu limit exceeded",
+    25: "SIGXFSZ: file size limit exceeded",
+    26: "SIGVTALRM: virtual alarm clock",
+    27: "SIGPROF: profiling alarm clock",
+    28: "SIGWINCH: window size change",
+    29: "SIGIO: i/o now possible",
+    30: "SIGPWR: power failure restart",
+    31: "SIGSYS: bad system call",
+}
+
+
+def _signal_name(number: int) -> str:
+    return _SIGNALS[number].split(":")[0] if number in _SIGNALS else f"signal {number}"
+
+
+def _signal_text(number: int) -> str:
+    return _SIGNALS.get(number, f"signal {number}")
+
+
+def _find_marker(frames: Sequence[Stackframe]) -> tuple[int, ReasonKind] | None:
+    for table in (_MARKERS, _WEAK_MARKERS):
+        for index, frame in enumerate(frames):
+            kind = table.get(frame.function_name)
+            if kind is not None:
+                return index, kind
+    return None
+
+
+@dataclass
+class _Site:
+    """Where the crash was found."""
+
+    goroutine_id: int | None
+    thread_id: int | None
+    frames: list[Stackframe]  # the stack the marker is on
+    index: int  # of the marker in ``frames``
+    kind: ReasonKind
+    scoped: bool  # frame numbers of ``frames`` are valid eval scopes of ``scope``
+    report_frames: list[Stackframe]  # the goroutine's (or thread's) ordinary stack
+
+    @property
+    def scope(self) -> int:
+        return -1 if self.goroutine_id is None else self.goroutine_id
+
+    @property
+    def marker(self) -> Stackframe:
+        return self.frames[self.index]
+
+
+# Crash frames sit at the top of the thread's stack: a short unwind finds them.
+_MARKER_DEPTH = 32
+
+
+async def _locate(client: AsyncClient, depth: int) -> _Site | None:
+    """The crash on the core's current thread, if that thread was crashing."""
+    state = await client.state()
+    thread = state.current_thread
+    goroutine_id = state.current_goroutine.id if state.current_goroutine else None
+    if thread is None and goroutine_id is None:
+        return None
+    scope = -1 if goroutine_id is None else goroutine_id
+    stack = await client.stacktrace(scope, depth=depth)
+    thread_id = thread.id if thread else None
+    found = _find_marker(stack)
+    if found is not None:
+        return _Site(goroutine_id, thread_id, stack, found[0], found[1], True, stack)
+    # Delve 1.20 jumps from the signal frame straight to the goroutine's stack and so loses
+    # the system-stack frames of e.g. a stack overflow; an unwind without stack switches
+    # keeps them (their frame numbers are no eval scopes, though).
+    simple = await client.stacktrace(scope, depth=_MARKER_DEPTH, options=StacktraceOptions.SIMPLE)
+    found = _find_marker(simple)
+    if found is not None:
+        return _Site(goroutine_id, thread_id, simple, found[0], found[1], False, stack)
+    return None
+
+
+# --- recovering the message ----------------------------------------------------------------------
+
+_LOAD_VARS = LoadConfig(
+    follow_pointers=True,
+    max_variable_recurse=1,
+    max_string_len=64,
+    max_array_values=8,
+    max_struct_fields=8,
+)
+_LOAD_PANIC = LoadConfig(
+    follow_pointers=True,
+    max_variable_recurse=2,
+    max_string_len=4096,
+    max_array_values=16,
+    max_struct_fields=16,
+)
+_LOAD_FIELDS = LoadConfig(
+    follow_pointers=False,
+    max_variable_recurse=0,
+    max_string_len=0,
+    max_array_values=0,
+    max_struct_fields=-1,
+)
+_THROW_NAMES = ("throw", "fatal")
+
+
+async def _arg(client: AsyncClient, site: _Site, index: int, name: str) -> Variable | None:
+    if not site.scoped:
+        return None
+    try:
+        args = await client.args(goroutine_id=site.scope, frame=index, load=_LOAD_PANIC)
+    except DlvError:
+        return None
+    return next((a for a in args if a.name == name and not a.unreadable), None)
+
+
+async def _call_site_string(
+    client: AsyncClient, frames: Sequence[Stackframe], index: int
+) -> str | None:
+    """The string constant the caller of ``frames[index]`` passed it (amd64 only).
+
+    The optimized runtime keeps no location for ``runtime.throw``'s argument, but every
+    call site loads a constant the same way just before the call: ``LEAQ str(IP), AX`` and
+    ``MOVL $len, BX`` (register ABI). Linkname wrappers (``internal/runtime/maps.fatal``)
+    only pass their argument on, so the search starts at the first caller that is not one.
+    """
+    caller = index + 1
+    while caller < len(frames) and frames[caller].function_name.rsplit(".", 1)[-1] in _THROW_NAMES:
+        caller += 1
+    if caller >= len(frames):
+        return None
+    ret = frames[caller].pc
+    try:
+        code = await client.disassemble(ret)
+    except DlvError:
+        return None
+    call = next((k for k, ins in enumerate(code) if ins.loc.pc + len(ins.bytes) == ret), None)
+    if call is None:
+        return None
+    address = length = None
+    for ins in reversed(code[max(0, call - 4) : call]):
+        raw = ins.bytes
+        if address is None and len(raw) == 7 and raw[:3] == b"\x48\x8d\x05":  # LEAQ d(IP), AX
+            address = ins.loc.pc + 7 + int.from_bytes(raw[3:], "little", signed=True)
+        elif length is None and len(raw) == 5 and raw[0] == 0xBB:  # MOVL $n, BX
+            length = int.from_bytes(raw[1:], "little")
+    if address is None or not length or length > 4096:
+        return None
+    try:
+        return (await client.examine_memory(address, length)).decode("utf-8", "replace")
+    except DlvError:
+        return None
+
+
+async def _g_fields(client: AsyncClient, goroutine_id: int | None) -> dict[str, int]:
+    """The signal fields of the goroutine's ``g`` (``sig``, ``sigcode0``, ``sigcode1``,
+    ``sigpc``), which sigpanic's preparation sets and Go's ``[signal ...]`` line prints."""
+    if goroutine_id is None:
+        return {}
+    try:
+        g = await client.eval("runtime.curg", goroutine_id=goroutine_id, load=_LOAD_FIELDS)
+    except DlvError:
+        return {}
+    wanted = ("sig", "sigcode0", "sigcode1", "sigpc")
+    values = {c.name: c.to_python() for c in g.children if c.name in wanted}
+    return {name: value for name, value in values.items() if isinstance(value, int)}
+
+
+async def _reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
+    g = await _g_fields(client, site.goroutine_id)
+    if site.kind is ReasonKind.SIGNAL and site.marker.function_name == "runtime.sighandler":
+        return await _handler_reason(client, site, notes)
+    sig = g.get("sig", 0)
+    if site.kind is ReasonKind.PANIC:
+        message = await _panic_text(client, site)
+    elif site.kind is ReasonKind.FATAL_ERROR:
+        message = await _throw_text(client, site)
+    else:  # caught in sigpanic, before it decided to panic or throw
+        message = _signal_text(sig) if sig else "signal"
+    if not message:
+        notes.append(f"the message of this {site.kind.value} could not be read from the core")
+        message = f"unknown {site.kind.value.replace('_', ' ')}"
+    if not sig:
+        return Reason(kind=site.kind, message=message)
+    # As Go's dopanic_m: a non-zero g.sig means a signal caused this crash.
+    return Reason(
+        kind=site.kind,
+        message=message,
+        signal=_signal_name(sig),
+        signal_code=g.get("sigcode0"),
+        fault_address=g.get("sigcode1"),
+        pc=g.get("sigpc"),
+    )
+
+
+async def _panic_text(client: AsyncClient, site: _Site) -> str:
+    # Before printing, the runtime replaces an error or Stringer panic value by its text
+    # (preprintpanics), so _panic.arg mostly holds exactly what Go printed.
+    if site.goroutine_id is not None:
+        try:
+            arg = await client.eval(
+                "runtime.curg._panic.arg", goroutine_id=site.goroutine_id, load=_LOAD_PANIC
+            )
+            return panic_message(arg)
+        except DlvError:
+            pass
+    if site.marker.function_name == "runtime.gopanic":
+        value = await _arg(client, site, site.index, "e")
+        if value is not None:
+            return panic_message(value)
+    return ""
+
+
+async def _throw_text(client: AsyncClient, site: _Site) -> str:
+    if site.marker.function_name.rsplit(".", 1)[-1] not in _THROW_NAMES:
+        return ""
+    value = await _arg(client, site, site.index, "s")
+    if value is not None and value.kind is VariableKind.STRING:
+        return value.value
+    return await _call_site_string(client, site.frames, site.index) or ""
+
+
+async def _handler_reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
+    value = await _arg(client, site, site.index, "sig")
+    number = value.to_python() if value is not None else None
+    if not isinstance(number, int):
+        notes.append("the signal number is not readable in runtime.sighandler")
+        return Reason(kind=ReasonKind.SIGNAL, message="unknown signal")
+    # The frame under the signal frame is where the signal arrived; Delve 1.20 shows
+    # sigtramp/sigreturn frames instead and then skips that frame, so no pc is reported there.
+    below = site.frames[site.index + 1 : site.index + 3]
+    pc = None
+    if (
+        len(below) == 2
+        and below[0].function_name == "runtime.sigtrampgo"
+        and below[1].function_name not in _SIGNAL_FRAMES
+    ):
+        pc = below[1].pc
+    return Reason(
+        kind=ReasonKind.SIGNAL,
+        message=_signal_text(number),
+        signal=_signal_name(number),
+        pc=pc,
+    )
+
+
+# --- frames --------------------------------------------------------------------------------------
+
+
+def _crash_frames(site: _Site) -> list[tuple[Stackframe, int | None]]:
+    """The frames to report, each with its eval frame number (None: not an eval scope)."""
+    frames = site.report_frames
+    if site.scoped:
+        return [(f, n) for n, f in enumerate(frames) if n >= site.index]
+    # The marker is on a system stack only the simple unwind showed: report it and the
+    # function that raised it, then the goroutine's own frames past the crash machinery.
+    raised: list[tuple[Stackframe, int | None]] = [
+        (f, None) for f in site.frames[site.index : site.index + 2]
+    ]
+    start = 0
+    while start < len(frames) and frames[start].function_name in _MACHINERY:
+        start += 1
+    return raised + [(f, n) for n, f in enumerate(frames) if n >= start]
+
+
+def _variables(variables: Sequence[Variable]) -> list[FrameVariable]:
+    return [FrameVariable(name=v.name, type=v.type, value=_clip(_value_text(v))) for v in variables]
+
+
+class _Sources:
+    """Source files read on demand (once each), with substitute-path rules applied."""
+
+    def __init__(self, rules: Sequence[tuple[str, str]], context: int) -> None:
+        self._rules = rules
+        self._context = context
+        self._files: dict[str, list[str] | None] = {}
+
+    def local_path(self, path: str) -> str:
+        """The path after the first rule whose ``from`` is a directory prefix of it."""
+        for old, new in self._rules:
+            prefix = old.rstrip("/")
+            if path == prefix or path.startswith(prefix + "/"):
+                return new.rstrip("/") + path[len(prefix) :]
+        return path
+
+    async def around(self, path: str, line: int) -> list[SourceLine] | None:
+        """The lines around ``line`` of the file, or None when it cannot be read."""
+        if path not in self._files:
+            self._files[path] = await anyio.to_thread.run_sync(_read_lines, self.local_path(path))
+        lines = self._files[path]
+        if lines is None or not 0 < line <= len(lines):
+            return None
+        first, last = max(1, line - self._context), min(len(lines), line + self._context)
+        return [SourceLine(line=n, text=lines[n - 1]) for n in range(first, last + 1)]
+
+
+def _read_lines(path: str) -> list[str] | None:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+
+
+async def _report_frames(
+    client: AsyncClient,
+    site: _Site,
+    *,
+    detail_frames: int,
+    sources: _Sources,
+) -> list[ReportFrame]:
+    out: list[ReportFrame] = []
+    detailed = 0
+    for frame, number in _crash_frames(site):
+        report = ReportFrame(
+            function=frame.function_name,
+            file=frame.file,
+            line=frame.line,
+            pc=frame.pc,
+            is_runtime=frame.is_runtime,
+            frame=number,
+        )
+        if number is not None and not frame.is_runtime and detailed < detail_frames:
+            detailed += 1
+            try:
+                args = await client.args(goroutine_id=site.scope, frame=number, load=_LOAD_VARS)
+                local = await client.locals(goroutine_id=site.scope, frame=number, load=_LOAD_VARS)
+            except DlvError:
+                pass
+            else:
+                report.arguments, report.locals = _variables(args), _variables(local)
+            report.source = await sources.around(frame.file, frame.line)
+        out.append(report)
+    return out
+
+
+# --- goroutines ----------------------------------------------------------------------------------
+
+
+async def _scan_goroutines(
+    client: AsyncClient,
+    *,
+    go_version: str | None,
+    bucketer: Bucketer,
+    depth: int,
+    crashed_id: int | None,
+    find_crash: bool,
+    progress: Callable[[int], None] | None,
+) -> tuple[GoroutineSummary, _Site | None]:
+    """One streamed pass over every goroutine's stack: counts, buckets and, when the current
+    thread showed no crash, the first goroutine caught crashing."""
+    by_status: Counter[str] = Counter()
+    by_wait: Counter[str] = Counter()
+    total = 0
+    found: _Site | None = None
+    async for goroutine, frames in client.goroutine_stacks(depth=depth):
+        total += 1
+        if progress is not None:
+            progress(total)
+        status = goroutine.status_name
+        wait = goroutine.wait_reason_name(go_version) if goroutine.wait_reason else ""
+        by_status[status] += 1
+        if wait:
+            by_wait[wait] += 1
+        crashed = goroutine.id == crashed_id
+        if find_crash and found is None:
+            marker = _find_marker(frames)
+            if marker is not None:
+                found = _Site(goroutine.id, None, frames, marker[0], marker[1], True, frames)
+                crashed = True
+        bucketer.add(goroutine.id, frames, state=status, wait_reason=wait, crashed=crashed)
+    summary = GoroutineSummary(total=total, by_status=dict(by_status), by_wait_reason=dict(by_wait))
+    return summary, found
+
+
+# --- the entry points ----------------------------------------------------------------------------
+
+
+def _level(similarity: Similarity | str) -> Similarity:
+    try:
+        return Similarity(similarity)
+    except ValueError:
+        choices = ", ".join(repr(s.value) for s in Similarity)
+        raise InvalidArgumentError(f"similarity must be one of {choices}") from None
+
+
+async def crash_report(
+    client: AsyncClient,
+    *,
+    similarity: Similarity | str = Similarity.EXACT,
+    depth: int = 64,
+    detail_frames: int = 8,
+    context_lines: int = 2,
+    max_ids: int = 100,
+    substitute_path: Sequence[tuple[str, str]] = (),
+    progress: Callable[[int], None] | None = None,
+) -> CrashReport:
+    """Analyse the core behind ``client``: why the program died, where, and what every
+    goroutine was doing.
+
+    ``similarity`` is the bucket level (``"exact"`` or ``"function"``); ``depth`` bounds every
+    stack read (frames past it neither show nor count in bucket signatures); the first
+    ``detail_frames`` user frames of the crashed goroutine get arguments, locals and
+    ``context_lines`` lines of source either side; buckets list at most ``max_ids`` ids;
+    ``substitute_path`` maps ``(from, to)`` directory prefixes for finding sources of a
+    binary built elsewhere. Goroutine stacks are streamed, so memory stays bounded by the
+    number of distinct stacks; ``progress`` is called with the count of stacks read so far.
+    """
+    level = _level(similarity)
+    if depth < 1 or detail_frames < 0 or context_lines < 0 or max_ids < 1:
+        raise InvalidArgumentError(
+            "depth and max_ids must be positive, detail_frames and context_lines not negative"
+        )
+    notes: list[str] = []
+    info = await client.version()
+    site = await _locate(client, depth)
+    bucketer = Bucketer(level, max_ids=max_ids)
+    summary, found = await _scan_goroutines(
+        client,
+        go_version=info.target_go_version or None,
+        bucketer=bucketer,
+        depth=depth,
+        crashed_id=site.goroutine_id if site else None,
+        find_crash=site is None,
+        progress=progress,
+    )
+    site = site or found
+    if site is None:
+        reason = Reason(kind=ReasonKind.NONE, message="")
+        frames: list[ReportFrame] = []
+    else:
+        reason = await _reason(client, site, notes)
+        sources = _Sources(substitute_path, context_lines)
+        frames = await _report_frames(client, site, detail_frames=detail_frames, sources=sources)
+    top = next((f for f in frames if not f.is_runtime), None)
+    return CrashReport(
+        goroutine_id=site.goroutine_id if site else None,
+        thread_id=site.thread_id if site else None,
+        reason=reason,
+        top_user_frame=CodeLocation(function=top.function, file=top.file, line=top.line)
+        if top
+        else None,
+        frames=frames,
+        goroutines=summary,
+        similarity=level,
+        buckets=bucketer.buckets(),
+        fingerprint=fingerprint(
+            reason.kind.value,
+            reason.signal,
+            reason.message,
+            (f.function for f in frames if not f.is_runtime),
+        ),
+        go_version=str(info.target_go) if info.target_go else (info.target_go_version or None),
+        delve_version=str(info.delve) if info.delve else None,
+        build_id=await _optional(client.build_id(), "build id", notes),
+        pid=await _optional(client.pid(), "pid", notes),
+        notes=notes,
+    )
+
+
+async def _optional(call: Awaitable[_T], what: str, notes: list[str]) -> _T | None:
+    try:
+        return await call
+    except DlvError as exc:
+        notes.append(f"{what}: {exc}")
+        return None
+
+
+def diff_reports(
+    old: CrashReport, new: CrashReport, *, similarity: Similarity | str = Similarity.FUNCTION
+) -> ReportDiff:
+    """Compare two reports' goroutine buckets (matched by signature at ``similarity``): which
+    stacks appeared, vanished, grew or shrank. For hunting leaks between two dumps.
+
+    Both reports must have been made at ``similarity`` or a finer level.
+    """
+    level = _level(similarity)
+    try:
+        buckets = diff_buckets(old.buckets, new.buckets, level)
+    except ValueError as exc:
+        raise InvalidArgumentError(str(exc)) from None
+    return ReportDiff(
+        **buckets.model_dump(),
+        same_crash=old.fingerprint == new.fingerprint,
+        old_total=old.goroutines.total,
+        new_total=new.goroutines.total,
+    )

@@ -1,0 +1,504 @@
+"""Crash triage against real cores (every Delve leg, both backends), and its pure parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from conftest import CoreCase, CoreFactory, Leg
+from test_client import line_of, session
+
+from dlvclient import InvalidArgumentError, Variable, VariableKind
+from dlvclient._buckets import (
+    Bucket,
+    Bucketer,
+    Similarity,
+    coarsen,
+    diff_buckets,
+    fingerprint,
+    normalize_message,
+)
+from dlvclient._capture import run_and_capture
+from dlvclient._report import (
+    CrashReport,
+    ReasonKind,
+    crash_report,
+    diff_reports,
+    panic_message,
+)
+
+# --- the crash programs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the report of a program's core must say."""
+
+    program: str
+    kind: ReasonKind
+    message: str
+    function: str | None = None  # of the top user frame
+    marker: str | None = None  # text on the top user frame's line in main.go
+    goroutine: str = "main"  # "main" (1), "other" (a goroutine it started), or "none"
+    signal: str | None = None
+    optimize: bool = False
+    pie: bool = False
+
+
+NIL_DEREF = "runtime error: invalid memory address or nil pointer dereference"
+CASES = [
+    Expected(
+        "seed", ReasonKind.FATAL_ERROR, "fault", "main.Modify", "b[0] = 'H'", signal="SIGSEGV"
+    ),
+    Expected(
+        "nilptr",
+        ReasonKind.PANIC,
+        NIL_DEREF,
+        "main.(*Server).Addr",
+        "return fmt.Sprintf",
+        signal="SIGSEGV",
+    ),
+    Expected(
+        "recursion",
+        ReasonKind.PANIC,
+        NIL_DEREF,
+        "main.recurse",
+        "return leaf.value",
+        signal="SIGSEGV",
+    ),
+    Expected(
+        "index",
+        ReasonKind.PANIC,
+        "runtime error: index out of range [5] with length 3",
+        "main.pick",
+        "return items[i]",
+        goroutine="other",
+    ),
+    Expected(
+        "panicerr",
+        ReasonKind.PANIC,
+        'loading config "app.yaml": file does not exist',
+        "main.mustLoadConfig",
+        "panic(err)",
+    ),
+    Expected(
+        "custom",
+        ReasonKind.PANIC,
+        'main.MyErr {Code: 42, Reason: "boom"}',
+        "main.validate",
+        "panic(MyErr{",
+    ),
+    Expected(
+        "nilmap",
+        ReasonKind.PANIC,
+        "assignment to entry in nil map",
+        "main.handle",
+        "s.counts[path]++",
+    ),
+    Expected(
+        "concmap",
+        ReasonKind.FATAL_ERROR,
+        "concurrent map writes",
+        "main.writer",
+        "m[i%1024] = id",
+        goroutine="other",
+    ),
+    Expected(
+        "deadlock",
+        ReasonKind.FATAL_ERROR,
+        "all goroutines are asleep - deadlock!",
+        goroutine="none",
+    ),
+    Expected("overflow", ReasonKind.FATAL_ERROR, "stack overflow", "main.descend", "func descend("),
+    Expected("healthy", ReasonKind.SIGNAL, "SIGQUIT: quit", goroutine="none", signal="SIGQUIT"),
+    Expected("snapshot", ReasonKind.NONE, "", goroutine="none"),
+    Expected(
+        "stuck",
+        ReasonKind.PANIC,
+        'open store "orders": file does not exist',
+        "main.openStore",
+        "panic(fmt.Errorf(",
+        goroutine="other",
+    ),
+]
+# The same crashes built optimized (inlined frames, unreadable runtime arguments) and as PIE.
+_BY_NAME = {expected.program: expected for expected in CASES}
+CASES += [
+    replace(_BY_NAME["nilptr"], optimize=True),
+    replace(_BY_NAME["concmap"], optimize=True),
+    replace(_BY_NAME["index"], pie=True),
+]
+
+
+def _case_id(expected: Expected) -> str:
+    return (
+        expected.program + ("-opt" if expected.optimize else "") + ("-pie" if expected.pie else "")
+    )
+
+
+async def report_of(case: CoreCase, **options: object) -> CrashReport:
+    async with session(case) as client:
+        return await crash_report(client, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("expected", CASES, ids=_case_id)
+async def test_crash_report(leg: Leg, cores: CoreFactory, expected: Expected) -> None:
+    case = cores(leg, expected.program, optimize=expected.optimize, pie=expected.pie)
+    report = await report_of(case)
+    reason = report.reason
+    assert reason.kind is expected.kind
+    assert reason.message == expected.message
+    assert reason.signal == expected.signal
+    if expected.goroutine == "none":
+        assert report.goroutine_id is None
+    elif expected.goroutine == "main":
+        assert report.goroutine_id == 1
+    else:
+        assert report.goroutine_id not in (None, 1)
+    crashed = [b for b in report.buckets if b.crashed]
+    if report.goroutine_id is None:
+        assert crashed == []
+    else:
+        assert report.buckets[0] is crashed[0]
+        assert report.goroutine_id in crashed[0].ids
+    top = report.top_user_frame
+    if expected.function is None:
+        assert top is None
+    else:
+        assert expected.marker is not None
+        assert top is not None
+        assert (top.function, top.line) == (expected.function, line_of(case, expected.marker))
+        assert Path(top.file).name == "main.go"
+    if expected.kind is ReasonKind.NONE:
+        assert report.frames == []
+    else:
+        # Like Go's traceback, the frames start where the crash was raised.
+        assert report.frames[0].is_runtime
+    assert CrashReport.model_validate_json(report.model_dump_json()) == report
+
+
+@pytest.mark.anyio
+async def test_signal_details(leg: Leg, cores: CoreFactory) -> None:
+    nilptr = await report_of(cores(leg, "nilptr"))
+    assert nilptr.reason.fault_address == 0
+    assert nilptr.reason.signal_code == 1  # SEGV_MAPERR
+    addr = next(f for f in nilptr.frames if f.function == "main.(*Server).Addr")
+    assert nilptr.reason.pc is not None
+    assert nilptr.reason.pc == addr.pc  # the faulting instruction, exact in the top frame
+    seed = await report_of(cores(leg, "seed"))
+    assert seed.reason.fault_address  # "unexpected fault address 0x..."
+    assert seed.reason.signal_code == 2  # SEGV_ACCERR: a write to read-only memory
+    healthy = await report_of(cores(leg, "healthy"))
+    # Delve 1.20 unwinds a signal frame into the interrupted function's caller, so where
+    # SIGQUIT arrived is only known from Delve 1.27 on.
+    assert (healthy.reason.pc is not None) is (leg.name == "current")
+    assert healthy.reason.fault_address is None
+
+
+@pytest.mark.anyio
+async def test_user_frames_detail(leg: Leg, cores: CoreFactory, tmp_path: Path) -> None:
+    case = cores(leg, "nilptr")
+    report = await report_of(case, detail_frames=1, context_lines=1)
+    addr, main = (f for f in report.frames if not f.is_runtime)
+    assert addr.arguments is not None
+    receiver = next(v for v in addr.arguments if v.name == "s")
+    assert receiver.type == "*main.Server"
+    assert receiver.value == '*main.Server {Name: "api", cfg: *main.Config nil}'
+    assert addr.source is not None
+    assert [s.line for s in addr.source] == [addr.line - 1, addr.line, addr.line + 1]
+    assert "s.cfg.Host" in addr.source[1].text
+    assert main.arguments is None
+    assert main.source is None
+    assert all(f.arguments is None and f.source is None for f in report.frames if f.is_runtime)
+    # A core from another machine: its sources are found through substitute_path.
+    moved = tmp_path / "src"
+    moved.mkdir()
+    (moved / "main.go").write_text((case.source_dir / "main.go").read_text())
+    source_dir = str(Path(addr.file).parent)
+    elsewhere = await report_of(case, substitute_path=[(source_dir + "/", str(moved))])
+    shown = next(f for f in elsewhere.frames if f.function == addr.function)
+    assert shown.source is not None
+    assert any("s.cfg.Host" in s.text for s in shown.source)
+    (moved / "main.go").write_text("package main\n")  # too short: no line to show
+    gone = await report_of(case, substitute_path=[(source_dir, str(moved))])
+    assert next(f for f in gone.frames if f.function == addr.function).source is None
+
+
+@pytest.mark.anyio
+async def test_versions(leg: Leg, cores: CoreFactory) -> None:
+    report = await report_of(cores(leg, "seed"))
+    assert report.delve_version == ("1.27.2" if leg.name == "current" else "1.20.2")
+    assert report.go_version is not None
+    assert report.go_version.startswith("1.26" if leg.name == "current" else "1.19")
+    assert report.build_id is None or isinstance(report.build_id, str)
+    assert report.pid
+    assert report.thread_id
+    assert report.notes == [] or report.build_id is None
+
+
+# --- fingerprints --------------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_fingerprint_same_bug(leg: Leg, cores: CoreFactory, tmp_path: Path) -> None:
+    case = cores(leg, "index")
+    first = await report_of(case)
+    # Another build (PIE: other addresses) and another run of the same bug.
+    pie = await report_of(cores(leg, "index", pie=True))
+    rerun = run_and_capture([str(case.exe)], cwd=tmp_path, timeout=60)
+    assert rerun.core is not None
+    again = await report_of(
+        CoreCase(case.leg, case.name, case.source_dir, case.exe, rerun.core, rerun)
+    )
+    assert first.fingerprint == pie.fingerprint == again.fingerprint
+    assert len(first.fingerprint) == 32
+
+
+@pytest.mark.anyio
+async def test_fingerprint_different_bugs(leg: Leg, cores: CoreFactory) -> None:
+    programs = ["nilptr", "recursion", "index", "seed", "panicerr", "nilmap", "concmap"]
+    prints = [(await report_of(cores(leg, name))).fingerprint for name in programs]
+    # nilptr and recursion share kind, signal and message: only their functions differ.
+    assert len(set(prints)) == len(programs)
+
+
+# --- buckets and diffs ---------------------------------------------------------------------------
+
+
+def _user_functions(bucket: Bucket) -> list[str]:
+    return [f.function for f in bucket.frames if not f.is_runtime]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("level", list(Similarity), ids=lambda s: s.value)
+async def test_buckets(leg: Leg, cores: CoreFactory, level: Similarity) -> None:
+    report = await report_of(cores(leg, "goroutines"), similarity=level, max_ids=4)
+    buckets = report.buckets
+    assert report.similarity is level
+    assert all(b.level is level for b in buckets)
+    assert buckets[0].crashed
+    assert buckets[0].ids == [1]
+    assert "main.main" in _user_functions(buckets[0])
+    recv = [b for b in buckets if "main.blockRecv" in _user_functions(b)]
+    assert len(recv) == 1
+    assert recv[0].count == 10
+    assert recv[0].ids_truncated
+    assert len(recv[0].ids) == 4
+    assert (recv[0].state, recv[0].wait_reason) == ("waiting", "chan receive")
+    assert sum(b.count for b in buckets) == report.goroutines.total == 43
+    flags = [b.runtime for b in buckets]
+    assert flags == sorted(flags)  # runtime buckets after every user bucket
+    assert any(flags)
+    user_sizes = [b.count for b in buckets[1:] if not b.runtime]
+    assert user_sizes == sorted(user_sizes, reverse=True)
+    summary = report.goroutines
+    assert summary.by_status == {"running": 1, "waiting": 42}
+    assert summary.by_wait_reason["chan receive"] == 13  # 10 blockRecv, 3 labelled
+    assert summary.by_wait_reason["sleep"] == 5
+
+
+@pytest.mark.anyio
+async def test_diff_reports(leg: Leg, cores: CoreFactory) -> None:
+    crashed = await report_of(cores(leg, "goroutines"))
+    healthy = await report_of(cores(leg, "healthy"))
+    same = diff_reports(crashed, crashed)
+    assert same.same_crash
+    assert (same.appeared, same.vanished, same.grew, same.shrank) == ([], [], [], [])
+    assert same.unchanged == len(coarsen(crashed.buckets, Similarity.FUNCTION))
+    diff = diff_reports(crashed, healthy)
+    assert not diff.same_crash
+    assert (diff.old_total, diff.new_total) == (43, healthy.goroutines.total)
+    workers = next(c for c in diff.appeared if "main.worker" in [f.function for f in c.frames])
+    assert (workers.old_count, workers.new_count, workers.delta) == (0, 3, 3)
+    recv = next(c for c in diff.vanished if "main.blockRecv" in [f.function for f in c.frames])
+    assert recv.delta == -10
+    assert diff.vanished[0].delta == -10  # largest change first
+    # The runtime's own goroutines are in both dumps.
+    assert not any(c.runtime for c in diff.appeared + diff.vanished)
+    coarse = await report_of(cores(leg, "healthy"), similarity="function")
+    with pytest.raises(InvalidArgumentError, match="refined"):
+        diff_reports(coarse, healthy, similarity=Similarity.EXACT)
+    with pytest.raises(InvalidArgumentError, match="similarity must be one of"):
+        diff_reports(coarse, healthy, similarity="lines")
+
+
+# --- pure parts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    function_name: str
+    line: int = 1
+    file: str = "main.go"
+
+    @property
+    def is_runtime(self) -> bool:
+        return self.function_name.startswith("runtime.")
+
+
+def _stack(*names: str, line: int = 1) -> list[Frame]:
+    return [Frame(name, line) for name in names]
+
+
+def test_bucketer_levels_and_order() -> None:
+    exact = Bucketer(Similarity.EXACT, max_ids=2)
+    function = Bucketer(Similarity.FUNCTION)
+    goroutines = [
+        (1, _stack("main.a", "main.main"), "running", ""),
+        (2, _stack("runtime.gopark", "runtime.bgsweep"), "waiting", "GC sweep wait"),
+        (3, _stack("runtime.gopark", "main.b", line=5), "waiting", "chan receive"),
+        (4, _stack("runtime.gopark", "main.b", line=6), "waiting", "chan receive"),
+        (5, _stack("runtime.gopark", "main.b", line=6), "waiting", "select"),
+        (6, _stack("runtime.gopark", "main.b", line=6), "waiting", "chan receive"),
+        (7, _stack("runtime.gopark", "main.b", line=6), "waiting", "chan receive"),
+    ]
+    for gid, frames, state, wait in goroutines:
+        for bucketer in (exact, function):
+            bucketer.add(gid, frames, state=state, wait_reason=wait, crashed=gid == 1)
+    first, *_, last = buckets = exact.buckets()
+    assert [b.count for b in buckets] == [1, 3, 1, 1, 1]
+    assert first.crashed
+    assert first.ids == [1]
+    assert last.runtime
+    assert last.ids == [2]
+    assert buckets[1].ids == [4, 6]
+    assert buckets[1].ids_truncated
+    assert [b.count for b in function.buckets()] == [1, 5, 1]
+    mixed = function.buckets()[1]
+    assert (mixed.state, mixed.wait_reason) == ("waiting", None)
+    assert [b.count for b in coarsen(buckets, Similarity.FUNCTION)] == [1, 5, 1]
+    with pytest.raises(ValueError, match="refined"):
+        coarsen(function.buckets(), Similarity.EXACT)
+
+
+def test_function_level_collapses_recursion() -> None:
+    shallow = Bucketer(Similarity.FUNCTION)
+    shallow.add(1, _stack("main.walk", "main.walk", "main.main"))
+    shallow.add(2, _stack("main.walk", "main.walk", "main.walk", "main.main"))
+    assert [b.count for b in shallow.buckets()] == [2]
+    assert shallow.buckets()[0].frames[0].function_name == "main.walk"
+
+
+def test_diff_buckets() -> None:
+    def buckets(*counts: tuple[str, int]) -> list[Bucket]:
+        bucketer = Bucketer(Similarity.EXACT)
+        gid = 0
+        for name, count in counts:
+            for _ in range(count):
+                gid += 1
+                bucketer.add(gid, _stack(name))
+        return bucketer.buckets()
+
+    diff = diff_buckets(
+        buckets(("main.a", 2), ("main.b", 5), ("main.c", 1), ("main.d", 1)),
+        buckets(("main.a", 2), ("main.b", 9), ("main.c", 0), ("main.e", 4), ("main.d", 0)),
+        Similarity.EXACT,
+    )
+    changes = {
+        kind: sorted((c.frames[0].function, c.old_count, c.new_count) for c in getattr(diff, kind))
+        for kind in ("appeared", "vanished", "grew", "shrank")
+    }
+    assert changes == {
+        "appeared": [("main.e", 0, 4)],
+        "vanished": [("main.c", 1, 0), ("main.d", 1, 0)],
+        "grew": [("main.b", 5, 9)],
+        "shrank": [],
+    }
+    assert diff.unchanged == 1
+
+
+def test_fingerprint_normalization() -> None:
+    assert normalize_message("index out of range [5] with length 3") == (
+        "index out of range [?] with length ?"
+    )
+    assert (
+        normalize_message("fault at 0xc000012345 in goroutine 17") == "fault at 0x? in goroutine ?"
+    )
+    site = ["main.pick", "main.worker"]
+    one = fingerprint("panic", None, "index out of range [5] with length 3", site)
+    assert one == fingerprint("panic", None, "index out of range [7] with length 4", site)
+    assert one != fingerprint("panic", None, "index out of range [5] with length 3", site[:1])
+    assert one != fingerprint("fatal_error", None, "index out of range [5] with length 3", site)
+    assert one != fingerprint("panic", "SIGSEGV", "index out of range [5] with length 3", site)
+    deep = ["main.walk"] * 50 + ["main.main"]
+    assert fingerprint("fatal_error", None, "stack overflow", deep) == fingerprint(
+        "fatal_error", None, "stack overflow", ["main.walk", "main.main"]
+    )
+
+
+def _var(
+    type_: str, kind: VariableKind, value: str = "", *children: Variable, **kw: object
+) -> Variable:
+    return Variable(type=type_, kind=kind, value=value, children=list(children), **kw)
+
+
+def _field(name: str, var: Variable) -> Variable:
+    return var.model_copy(update={"name": name})
+
+
+def _iface(data: Variable) -> Variable:
+    return _var("interface {}", VariableKind.INTERFACE, "", _field("data", data))
+
+
+def _str(text: str, type_: str = "string") -> Variable:
+    return _var(type_, VariableKind.STRING, text, len=len(text.encode()))
+
+
+def _int(n: int, type_: str = "int") -> Variable:
+    return _var(type_, VariableKind.INT, str(n))
+
+
+def _ptr_to(type_: str, *fields: Variable) -> Variable:
+    struct = _var(type_.lstrip("*"), VariableKind.STRUCT, "", *fields, len=len(fields), addr=1)
+    return _var(type_, VariableKind.PTR, "", struct, addr=2)
+
+
+def _bounds(x: int, y: int, signed: bool, code: int) -> Variable:
+    fields = (
+        _field("x", _int(x, "int64")),
+        _field("y", _int(y)),
+        _field("signed", _var("bool", VariableKind.BOOL, str(signed).lower())),
+        _field(
+            "code", _var("runtime.boundsErrorCode", VariableKind.UINT8, f"boundsIndex ({code})")
+        ),
+    )
+    return _var("runtime.boundsError", VariableKind.STRUCT, "", *fields, len=4)
+
+
+def test_panic_message_of_unprinted_values() -> None:
+    """The panic value as it was before the runtime turned it into text."""
+    wrapped = _ptr_to(
+        "*fmt.wrapError",
+        _field("msg", _str("loading config: file does not exist")),
+        _field("err", _iface(_str("x"))),
+    )
+    cases = {
+        "runtime error: index out of range [5] with length 3": _bounds(5, 3, True, 0),
+        "runtime error: index out of range [-1]": _bounds(-1, 3, True, 0),
+        "runtime error: slice bounds out of range [:7] with capacity 4": _bounds(7, 4, False, 2),
+        "runtime error: integer divide by zero": _str(
+            "integer divide by zero", "runtime.errorString"
+        ),
+        "assignment to entry in nil map": _str(
+            "assignment to entry in nil map", "runtime.plainError"
+        ),
+        "EOF": _ptr_to("*errors.errorString", _field("s", _str("EOF"))),
+        "loading config: file does not exist": wrapped,
+        'main.Status("down")': _str("down", "main.Status"),
+        "main.Code(42)": _int(42, "main.Code"),
+        "42": _int(42),
+        "plain text": _str("plain text"),
+        'main.MyErr {Code: 42, Reason: "boom"}': _var(
+            "main.MyErr",
+            VariableKind.STRUCT,
+            "",
+            _field("Code", _int(42)),
+            _field("Reason", _str("boom")),
+            len=2,
+        ),
+    }
+    for expected, value in cases.items():
+        assert panic_message(_iface(value)) == expected
+    assert panic_message(_var("interface {}", VariableKind.INTERFACE)) == "nil"
