@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +17,6 @@ from anyio.abc import ByteStream, TaskGroup
 from pydantic import BaseModel
 
 from . import _models as m
-from ._buckets import Similarity
 from ._codec import decode_reply
 from ._connection import Connection, PendingCall
 from ._elf import check_inputs
@@ -30,7 +29,7 @@ from ._errors import (
     UnsupportedFeatureError,
 )
 from ._launcher import DlvProcess, LaunchOptions, connect_stream, parse_address
-from ._report import CrashReport, crash_report
+from ._report import crash_report
 from ._version import FEATURES, Feature, Version
 
 if sys.version_info < (3, 11):
@@ -409,6 +408,14 @@ class AsyncClient:
         scope = m.EvalScope(goroutine_id=goroutine_id, frame=frame, deferred_call=deferred_call)
         return scope.to_wire()
 
+    @classmethod
+    def _frame_params(
+        cls, goroutine_id: int, frame: int, deferred_call: int, load: m.LoadConfig | None
+    ) -> dict[str, Any]:
+        # Always an explicit LoadConfig: Delve's zero value would load almost nothing.
+        load = load or m.LoadConfig.LONG
+        return {"Scope": cls._scope(goroutine_id, frame, deferred_call), "Cfg": load.to_wire()}
+
     async def eval(
         self,
         expr: str,
@@ -420,11 +427,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> m.Variable:
         """Evaluate a Go expression in a goroutine's frame (``-1``: the selected goroutine)."""
-        params = {
-            "Scope": self._scope(goroutine_id, frame, deferred_call),
-            "Expr": expr,
-            "Cfg": (load or m.LoadConfig.LONG).to_wire(),
-        }
+        params = {**self._frame_params(goroutine_id, frame, deferred_call, load), "Expr": expr}
         return (await self._call("Eval", params, m.EvalOut, timeout)).variable
 
     async def locals(
@@ -437,10 +440,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> list[m.Variable]:
         """The local variables of a frame."""
-        params = {
-            "Scope": self._scope(goroutine_id, frame, deferred_call),
-            "Cfg": (load or m.LoadConfig.LONG).to_wire(),
-        }
+        params = self._frame_params(goroutine_id, frame, deferred_call, load)
         return (await self._call("ListLocalVars", params, m.ListLocalVarsOut, timeout)).variables
 
     async def args(
@@ -453,10 +453,7 @@ class AsyncClient:
         timeout: float | None = None,
     ) -> list[m.Variable]:
         """The arguments (and named results) of a frame's function."""
-        params = {
-            "Scope": self._scope(goroutine_id, frame, deferred_call),
-            "Cfg": (load or m.LoadConfig.LONG).to_wire(),
-        }
+        params = self._frame_params(goroutine_id, frame, deferred_call, load)
         return (await self._call("ListFunctionArgs", params, m.ListFunctionArgsOut, timeout)).args
 
     async def package_vars(
@@ -614,28 +611,7 @@ class AsyncClient:
 
     # --- triage -----------------------------------------------------------------------------------
 
-    async def crash_report(
-        self,
-        *,
-        similarity: Similarity | str = Similarity.EXACT,
-        depth: int = 64,
-        detail_frames: int = 8,
-        context_lines: int = 2,
-        max_ids: int = 100,
-        substitute_path: Sequence[tuple[str, str]] = (),
-        progress: Callable[[int], None] | None = None,
-    ) -> CrashReport:
-        """Why the program died, as data: see :func:`dlvclient.crash_report`."""
-        return await crash_report(
-            self,
-            similarity=similarity,
-            depth=depth,
-            detail_frames=detail_frames,
-            context_lines=context_lines,
-            max_ids=max_ids,
-            substitute_path=substitute_path,
-            progress=progress,
-        )
+    crash_report = crash_report
 
 
 # --- opening sessions ----------------------------------------------------------------------------
