@@ -854,11 +854,11 @@ class Goroutine(DelveModel):
         name = self.start_loc.function_name
         return name.startswith("runtime.") and name not in _SYSTEM_START_EXCEPTIONS
 
-    def wait_reason_name(self, go_version: str | None) -> str:
+    def wait_reason_name(self, go_version: Version | str | None) -> str:
         """Why the goroutine waits, e.g. ``"chan receive"``; ``""`` if it is not waiting.
 
-        The numbering depends on the target's Go version: pass
-        ``VersionInfo.target_go_version`` (see :func:`wait_reason_string` for ``None``).
+        The numbering depends on the target's Go version: pass ``client.target_go_version``
+        or ``VersionInfo.target_go_version`` (see :func:`wait_reason_string` for ``None``).
         Like ``dlv goroutines``, only goroutines waiting or in a syscall get a reason: the
         runtime leaves stale values behind in other states.
         """

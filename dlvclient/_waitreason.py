@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ._version import parse_go_version
+from ._version import Version, parse_go_version
 
 __all__ = ["wait_reason_string"]
 
@@ -281,7 +281,7 @@ _TABLES: Final[dict[int, tuple[str, ...]]] = {
 _NEWEST_MINOR: Final[int] = max(_TABLES)
 
 
-def wait_reason_string(go_version: str | None, reason: int) -> str:
+def wait_reason_string(go_version: Version | str | None, reason: int) -> str:
     """Return the name of wait reason ``reason`` for a target built with ``go_version``.
 
     ``go_version`` is a string :func:`dlvclient._version.parse_go_version` understands, normally
@@ -294,7 +294,7 @@ def wait_reason_string(go_version: str | None, reason: int) -> str:
     if go_version is None:
         table: tuple[str, ...] | None = _TABLES[_NEWEST_MINOR]
     else:
-        parsed = parse_go_version(go_version)
+        parsed = go_version if isinstance(go_version, Version) else parse_go_version(go_version)
         table = _TABLES.get(parsed.minor) if parsed is not None and parsed.major == 1 else None
     if table is not None and 0 < reason < len(table):
         return table[reason]

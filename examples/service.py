@@ -1,7 +1,7 @@
 """A crash-analysis HTTP service: upload a Go executable and its core, get the crash report.
 
-    pip install 'dlvclient[service]'        # Starlette, python-multipart, uvicorn
-    python service.py --port 8000           # or: uvicorn service:app
+    pip install 'dlvclient[service]' uvicorn    # Starlette and python-multipart, and a server
+    python service.py --port 8000               # or: uvicorn service:app
     curl -F executable=@./main -F core=@./core http://127.0.0.1:8000/analyse
 
 ``POST /analyse`` takes a multipart form with two files, ``executable`` and ``core``, and

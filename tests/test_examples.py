@@ -206,12 +206,18 @@ def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
     return cores(leg, "seed")
 
 
-@pytest.fixture
-def http(service: ModuleType, leg: Leg) -> Iterator[Any]:
-    require_module("httpx2", "test")
+def starlette_client(app: Any) -> Any:
+    """Starlette's TestClient, which runs on httpx2 (Starlette 1.x) or, deprecated, httpx."""
+    if importlib.util.find_spec("httpx2") is None:
+        require_module("httpx", "test")
     from starlette.testclient import TestClient
 
-    with TestClient(service.create_app(service.Settings(dlv=str(leg.dlv)))) as client:
+    return TestClient(app)
+
+
+@pytest.fixture
+def http(service: ModuleType, leg: Leg) -> Iterator[Any]:
+    with starlette_client(service.create_app(service.Settings(dlv=str(leg.dlv)))) as client:
         yield client
 
 
@@ -272,15 +278,13 @@ def test_service_rejects_bad_input_with_the_error(
 
 
 def test_service_limits_time_and_size(service: ModuleType, leg: Leg, seed_case: CoreCase) -> None:
-    from starlette.testclient import TestClient
-
     hurried = service.Settings(dlv=str(leg.dlv), timeout=0.001)
-    with TestClient(service.create_app(hurried)) as http:
+    with starlette_client(service.create_app(hurried)) as http:
         response = _upload(http, seed_case.exe, seed_case.core)
     assert response.status_code == 504
     assert response.json()["error"] == "TimeoutError"
     small = service.Settings(dlv=str(leg.dlv), max_upload_bytes=1 << 20)
-    with TestClient(service.create_app(small)) as http:
+    with starlette_client(service.create_app(small)) as http:
         response = _upload(http, seed_case.exe, seed_case.core)
     assert response.status_code == 413
 
