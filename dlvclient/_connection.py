@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import anyio
 from anyio.abc import ByteStream
@@ -25,6 +25,16 @@ __all__ = ["Connection", "PendingCall"]
 _READ_SIZE = 1 << 20
 # A request is a few hundred bytes; a send that takes this long means the peer stopped reading.
 _SEND_TIMEOUT = 10.0
+
+
+async def _raise(error: DlvError) -> NoReturn:
+    """Raise ``error`` to a caller, unless the caller is being cancelled.
+
+    Cancelling a session fails its connection (see :meth:`Connection.read_replies`); a call
+    cancelled with it must end with its cancellation, not with the failure that follows.
+    """
+    await anyio.lowlevel.checkpoint_if_cancelled()
+    raise error
 
 
 class PendingCall:
@@ -55,7 +65,7 @@ class PendingCall:
             if not self.event.is_set():
                 self.abandon()
         if self.error is not None:
-            raise self.error
+            await _raise(self.error)
         assert self.line is not None
         return self.line
 
@@ -101,7 +111,7 @@ class Connection:
     async def start(self, method: str, params: Mapping[str, Any]) -> PendingCall:
         """Send ``RPCServer.<method>`` and return the call without waiting for its reply."""
         if self._error is not None:
-            raise self._error
+            await _raise(self._error)
         request_id, data = self._encoder.encode(method, params)
         call = PendingCall(self, request_id, method)
         self._pending[request_id] = call
@@ -109,7 +119,9 @@ class Connection:
         try:
             await self._send(data)
         except BaseException:
-            call.abandon()
+            # Not written (cancelled while waiting its turn, or the connection failed): no
+            # reply will come, so its id must not wait among the abandoned ones forever.
+            self._pending.pop(request_id, None)
             raise
         return call
 
@@ -131,13 +143,19 @@ class Connection:
                 try:
                     await self._stream.send(data)
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-                    await self._fail(ConnectionClosedError(f"could not send to dlv: {exc!r}"))
+                    # dlv exiting at startup breaks the pipe as often as it ends the stream:
+                    # either way, why it went (its exit status, its stderr) is the error.
+                    if self._closed_reason is not None and self._error is None:
+                        error = await self._closed_reason()
+                    else:
+                        error = ConnectionClosedError(f"could not send to dlv: {exc!r}")
+                    await self._fail(error)
             if scope.cancelled_caught:
                 await self._fail(
                     TransportError(f"dlv did not read a request for {_SEND_TIMEOUT} s")
                 )
             if self._error is not None:
-                raise self._error
+                await _raise(self._error)
 
     async def read_replies(self) -> None:
         """The reader task: run it in a task group for the life of the connection."""
@@ -161,6 +179,11 @@ class Connection:
             await self._fail(ClientClosedError("the connection was closed"))
         except ProtocolError as exc:
             await self._fail(exc)
+        except anyio.get_cancelled_exc_class():
+            # The session is being cancelled: with no reader, a call still made on the way out
+            # (the detach on close) would wait its whole timeout for a reply nobody reads.
+            await self._fail(ClientClosedError("the session was cancelled"))
+            raise
 
     def _dispatch(self, line: bytes) -> None:
         if not line.strip():

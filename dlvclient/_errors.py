@@ -216,7 +216,8 @@ _DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveError]], ...] = tuple(
     for pattern, cls in (
         (r"^could not find symbol value for |^package \S+ has no function ", SymbolNotFoundError),
         (r"^unknown goroutine ", UnknownGoroutineError),
-        (r"^no thread with id ", UnknownThreadError),
+        # GetThread says the first, ListRegisters the second.
+        (r"^no thread with id |^couldn't find thread ", UnknownThreadError),
         (r"^Frame -?\d+ does not exist|^Frame -?\d+ only has \d+ deferred", UnknownFrameError),
         (r"^location \".*\" not found|^location .* not found", LocationNotFoundError),
         (
@@ -225,7 +226,9 @@ _DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveError]], ...] = tuple(
             NotPossibleOnCoreError,
         ),
         (
-            r"error while reading spliced memory|exceeded readable area|could not read memory",
+            r"error while reading spliced memory|exceeded readable area|could not read memory"
+            # An address beyond every mapping of the core.
+            r"|^offset \d+ did not match any regions",
             MemoryReadError,
         ),
         (r"^Internal debugger error", InternalDebuggerError),

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections import deque
@@ -96,6 +97,51 @@ def installed_version(dlv: Path) -> Version | None:
     return _dlv_version(dlv, dlv.stat().st_mtime)
 
 
+_probed: dict[tuple[Path, float], Version | None] = {}
+
+
+async def _probe_version(dlv: Path, timeout: float) -> Version | None:
+    """:func:`installed_version` for the event loop: it must not block the loop, and a dlv
+    that hangs must fail startup at ``startup_timeout`` and leave nothing it forked running."""
+    key = (dlv, os.stat(dlv).st_mtime)
+    if key in _probed:
+        return _probed[key]
+    try:
+        process = await anyio.open_process(
+            [str(dlv), "version"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return None  # starting dlv proper fails the same way, with the error to show
+    finished = False
+    try:
+        assert process.stdout is not None
+        with anyio.fail_after(timeout):
+            out = b"".join([chunk async for chunk in process.stdout])
+            await process.wait()
+        finished = True
+    except TimeoutError:
+        raise DlvTimeoutError(
+            f"`{dlv} version` did not finish within {timeout} s; check the dlv binary"
+        ) from None
+    finally:
+        with anyio.CancelScope(shield=True):
+            if not finished:
+                _signal_group(process, signal.SIGKILL)
+            await process.aclose()
+    _probed[key] = version = parse_delve_version(out.decode(errors="replace"))
+    return version
+
+
+def _signal_group(process: Process, signum: int) -> None:
+    """Signal a process started with ``start_new_session`` and everything it forked."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
 def parse_address(address: str) -> tuple[str, int] | str:
     """``host:port`` → ``(host, port)``; ``unix:/path`` or ``/path`` → the socket path."""
     if address.startswith("unix:"):
@@ -139,8 +185,10 @@ _GO_TOO_OLD = re.compile(
 )
 _BAD_TARGET = re.compile(
     r"unrecognized core format|bad magic number|no such file or directory|permission denied"
-    r"|could not open debug info|no debug info found|not an ELF|ELF",
-    re.IGNORECASE,
+    r"|could not open debug info|no debug info found|not an ELF|ELF"
+    # All dlv says when the executable or the core ends before its headers do.
+    r"|^(unexpected )?EOF$",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 
@@ -168,7 +216,7 @@ class DlvProcess:
     ) -> DlvProcess:
         """Spawn dlv on ``executable`` and ``core``, and wait until it says where it listens."""
         dlv = find_dlv(options.dlv)
-        version = installed_version(dlv)
+        version = await _probe_version(dlv, options.startup_timeout)
         listen, socket_dir = _listen_argument(options, version)
         # Absolute paths cannot be taken for flags, whatever their name starts with.
         argv = [str(dlv), "core", str(executable), str(core), "--headless", "--api-version=2"]
@@ -192,6 +240,9 @@ class DlvProcess:
         except OSError as exc:
             _remove_dir(socket_dir)
             raise DlvNotFoundError(f"could not run {dlv}: {exc}; {_INSTALL_HINT}") from None
+        except BaseException:
+            _remove_dir(socket_dir)  # cancelled while dlv was being started
+            raise
         self = cls(process, dlv, version, socket_dir)
         task_group.start_soon(self._drain_stdout)
         task_group.start_soon(self._drain_stderr)
@@ -239,25 +290,27 @@ class DlvProcess:
     async def _drain_stdout(self) -> None:
         assert self.process.stdout is not None
         buffer = LineBuffer()
-        async for chunk in self.process.stdout:
-            if self.address is not None:
-                continue  # keep the pipe empty so dlv never blocks on a write
-            for line in buffer.feed(chunk):
-                if line.startswith(_LISTENING) and self.address is None:
-                    self.address = parse_address(line[len(_LISTENING) :].decode().strip())
-                    self._address_seen.set()
+        with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+            async for chunk in self.process.stdout:
+                if self.address is not None:
+                    continue  # keep the pipe empty so dlv never blocks on a write
+                for line in buffer.feed(chunk):
+                    if line.startswith(_LISTENING) and self.address is None:
+                        self.address = parse_address(line[len(_LISTENING) :].decode().strip())
+                        self._address_seen.set()
         self._address_seen.set()
 
     async def _drain_stderr(self) -> None:
         assert self.process.stderr is not None
         buffer = LineBuffer()
-        async for chunk in self.process.stderr:
-            for line in buffer.feed(chunk):
-                text = line.decode(errors="replace").rstrip()
-                self.stderr_lines.append(text)
-                # e.g. "WARNING: undefined behavior - version of Delve is too old for Go ..."
-                level = logging.WARNING if text.startswith("WARNING") else logging.DEBUG
-                logger.log(level, "dlv: %s", text)
+        with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+            async for chunk in self.process.stderr:
+                for line in buffer.feed(chunk):
+                    text = line.decode(errors="replace").rstrip()
+                    self.stderr_lines.append(text)
+                    # e.g. "WARNING: undefined behavior - version of Delve is too old for Go ..."
+                    level = logging.WARNING if text.startswith("WARNING") else logging.DEBUG
+                    logger.log(level, "dlv: %s", text)
 
     async def _watch_exit(self) -> None:
         await self.process.wait()
@@ -283,18 +336,26 @@ class DlvProcess:
             return ConnectionClosedError(f"dlv stopped serving the session: {error}")
         return error
 
-    async def stop(self) -> None:
-        """Make sure dlv is gone: wait briefly, then SIGTERM, then SIGKILL; always reaped."""
+    async def stop(self, grace: float | None = None) -> None:
+        """Make sure dlv is gone: wait ``grace`` s, then SIGTERM, then SIGKILL; always reaped.
+
+        By default dlv gets 2 s to exit once it served a session (a detach ends it), none
+        before (nothing will). The signals go to dlv's process group, so whatever dlv forked
+        goes with it.
+        """
+        if grace is None:
+            grace = 2.0 if self.serving else 0.0
         with anyio.CancelScope(shield=True):
-            steps = ((None, 2.0), (self.process.terminate, 3.0), (self.process.kill, 30.0))
-            for signal_it, wait in steps:
-                if self.exited:
+            steps = ((None, grace), (signal.SIGTERM, 3.0), (signal.SIGKILL, 30.0))
+            for signum, wait in steps:
+                if self.process.returncode is not None:
                     break
-                if signal_it is not None:
-                    with contextlib.suppress(ProcessLookupError):
-                        signal_it()
+                if signum is not None:
+                    _signal_group(self.process, signum)
+                # Not self._exited: the task that sets it is gone when a cancellation of the
+                # caller's task group brought us here.
                 with anyio.move_on_after(wait):
-                    await self._exited.wait()
+                    await self.process.wait()
             await self.process.aclose()
             _remove_dir(self.socket_dir)
 
@@ -353,7 +414,9 @@ def _listen_argument(options: LaunchOptions, version: Version | None) -> tuple[s
         socket_dir = tempfile.mkdtemp(prefix="dlvclient-")
         return f"unix:{socket_dir}/dlv.sock", socket_dir
     address = parse_address(listen)
-    if isinstance(address, tuple) and not _is_loopback(address[0]):
+    # To a listener an empty host (":0") means every interface, not the loopback it means
+    # to a client.
+    if isinstance(address, tuple) and not (listen.rpartition(":")[0] and _is_loopback(address[0])):
         if not options.allow_remote:
             raise InvalidArgumentError(
                 f"listen={listen!r} is not a loopback address: Delve's server has no "

@@ -1,0 +1,3 @@
+module badstrings
+
+go 1.19
