@@ -1,0 +1,484 @@
+"""Measure dlvclient against the raw baseline and the dlv terminal; write docs/performance.md.
+
+Run it through ``benchmarks/run`` (which prepares .venv and the pinned Delve first)::
+
+    benchmarks/run --sizes 1k,10k,100k --runs 3
+
+Each variant of each run is a fresh process (workers.py), timed from outside: from the
+moment it is started to the moment it holds the last stack. See README.md for the variants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cores import CACHE, BenchCore, get_core, go_version, parse_size, size_label
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+WORKERS = HERE / "workers.py"
+DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
+
+# The order of a run; (f) "rtt" is timed in-process, the others from outside.
+VARIANTS = ("raw", "async", "sync", "terminal", "report", "rtt")
+TIMED = ("raw", "async", "sync", "terminal", "report")
+LABELS = {
+    "raw": "(a) raw socket + json",
+    "async": "(b) dlvclient async",
+    "sync": "(c) dlvclient.sync",
+    "terminal": "(d) dlv terminal",
+    "report": "(e) crash_report",
+    "rtt": "(f) GetVersion round trip",
+}
+
+# The issue's targets; judged on the core sizes named here.
+TARGET_SIZE = 10_000
+BIG_SIZE = 100_000
+MAX_ASYNC_OVER_RAW = 1.15
+MIN_TERMINAL_OVER_ASYNC = 1.65
+MAX_SYNC_OVER_ASYNC = 1.10
+MAX_RTT_OVER_RAW = 1.3
+MAX_BIG_CLIENT_RSS_MB = 250.0
+
+
+@dataclass
+class VariantRuns:
+    """Every run of one variant on one core."""
+
+    seconds: list[float] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def available(self) -> bool:
+        return bool(self.results) and not any(r.get("status") == "n/a" for r in self.results)
+
+    def median(self) -> float | None:
+        return statistics.median(self.seconds) if self.seconds else None
+
+    def peak_mb(self, key: str) -> float | None:
+        values = [r[key] for r in self.results if r.get(key) is not None]
+        return max(values) / 1024 if values else None
+
+    def median_of(self, key: str) -> float | None:
+        values = [r[key] for r in self.results if r.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    def goroutine_counts(self) -> list[int]:
+        return [int(r["goroutines"]) for r in self.results if r.get("goroutines") is not None]
+
+
+@dataclass
+class CoreRuns:
+    core: BenchCore
+    variants: dict[str, VariantRuns] = field(default_factory=dict)
+    # Share of the machine's CPU time that other processes used during the runs: their work
+    # shows up in wall times (much less in CPU times), and the report says so.
+    foreign: float = 0.0
+
+    def ratio(self, top: str, bottom: str) -> float | None:
+        a, b = self.variants[top].median(), self.variants[bottom].median()
+        return a / b if a is not None and b else None
+
+    def rtt_ratio(self) -> float | None:
+        rtt = self.variants.get("rtt")
+        if rtt is None:
+            return None
+        raw, dlvclient = rtt.median_of("raw_us"), rtt.median_of("async_us")
+        return dlvclient / raw if raw and dlvclient is not None else None
+
+
+def run_variant(variant: str, dlv: str, core: BenchCore, runs: VariantRuns) -> str:
+    """One fresh worker process; records its time from start to last stack, or its error.
+
+    Returns what to show for it on the console.
+    """
+    argv = [sys.executable, str(WORKERS), variant, dlv, str(core.exe), str(core.core)]
+    started = time.monotonic()
+    done = subprocess.run(argv, cwd=HERE, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        runs.errors.append(f"exit status {done.returncode}: {done.stderr.strip()[-1500:]}")
+        return f"error: {runs.errors[-1]}"
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["t_exit"] = time.monotonic()
+    runs.results.append(result)
+    if result.get("status") == "n/a":
+        return f"n/a ({result.get('why', '')})"
+    if "t_last" not in result:  # (f): timed in-process
+        return ", ".join(f"{k} {v:.0f} µs" for k, v in result.items() if k.endswith("_us"))
+    seconds = result["t_last"] - result.get("t_begin", started)
+    runs.seconds.append(seconds)
+    return f"{seconds:.3f} s, {result['goroutines']} goroutines"
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all CPUs have spent not idle since boot (the first line of /proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...: all but idle and iowait are busy.
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this process and of its finished children (workers and their dlv)."""
+    me, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def warm_page_cache(core: BenchCore) -> None:
+    """Read the core once, so the first variant does not pay for the disk alone."""
+    with open(core.core, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
+def measure(core: BenchCore, dlv: str, variants: list[str], runs: int) -> CoreRuns:
+    result = CoreRuns(core, {v: VariantRuns() for v in variants})
+    warm_page_cache(core)
+    busy, own, started = machine_busy_seconds(), own_cpu_seconds(), time.monotonic()
+    for run in range(runs):
+        for variant in variants:
+            shown = run_variant(variant, dlv, core, result.variants[variant])
+            print(f"  {size_label(core.n):>5} run {run + 1} {LABELS[variant]:<26} {shown}")
+    elapsed = (time.monotonic() - started) * (os.cpu_count() or 1)
+    other = machine_busy_seconds() - busy - (own_cpu_seconds() - own)
+    result.foreign = max(0.0, other) / elapsed if elapsed > 0 else 0.0
+    if result.foreign > 0.1:
+        print(
+            f"bench: warning: other processes used {result.foreign:.0%} of the CPUs meanwhile; "
+            "wall times are noisy"
+        )
+    return result
+
+
+# --- reporting ------------------------------------------------------------------------------------
+
+
+def _command(argv: list[str]) -> str:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on."""
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo") as info:
+        for line in info:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    dlv_version = _command([os.environ.get("DLV", "dlv"), "version"]).splitlines()
+    commit = _command(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+    dirty = _command(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"])
+    import dlvclient
+
+    # A copy of the package elsewhere (PYTHONPATH, to try a patch) must not pass for the checkout.
+    package = Path(dlvclient.__file__).resolve().parent
+    where = "" if package == ROOT / "dlvclient" else f", from {package}"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "ram": f"{mem_kb / 1024**2:.1f} GiB",
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "go": go_version(),
+        "delve": dlv_version[1].removeprefix("Version: ") if len(dlv_version) > 1 else "?",
+        "dlvclient": f"{dlvclient.__version__} ({commit}{', modified' if dirty else ''}{where})",
+    }
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f} s"
+
+
+def _spread(vr: VariantRuns) -> str:
+    """The median, and the range when there were several runs."""
+    median = _s(vr.median())
+    if len(vr.seconds) < 2:
+        return median
+    return f"{median} ({min(vr.seconds):.2f}–{max(vr.seconds):.2f})"
+
+
+def _cpu(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
+
+
+def _x(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}×"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "not measured" if ok is None else ("met" if ok else "**missed**")
+
+
+def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
+    """``(target, measured, verdict)`` rows for the issue's targets."""
+    rows: list[tuple[str, str, str]] = []
+    mid, big = measured.get(TARGET_SIZE), measured.get(BIG_SIZE)
+    label = size_label(TARGET_SIZE)
+
+    def ratio(top: str, bottom: str) -> float | None:
+        if mid is None or top not in mid.variants or bottom not in mid.variants:
+            return None
+        return mid.ratio(top, bottom)
+
+    checks = [
+        ("(b)/(a) ≤", MAX_ASYNC_OVER_RAW, ratio("async", "raw"), False),
+        ("(d)/(b) ≥", MIN_TERMINAL_OVER_ASYNC, ratio("terminal", "async"), True),
+        ("(c)/(b) ≤", MAX_SYNC_OVER_ASYNC, ratio("sync", "async"), False),
+        ("(f) dlvclient/raw ≤", MAX_RTT_OVER_RAW, mid.rtt_ratio() if mid else None, False),
+    ]
+    for name, bound, value, at_least in checks:
+        ok = None if value is None else (value >= bound if at_least else value <= bound)
+        rows.append((f"{label}: {name} {bound}", _x(value), _verdict(ok)))
+
+    label = size_label(BIG_SIZE)
+    async_runs = big.variants.get("async") if big else None
+    rss = async_runs.peak_mb("client_hwm_kb") if async_runs else None
+    rows.append(
+        (
+            f"{label}: (b) client peak RSS < {MAX_BIG_CLIENT_RSS_MB:.0f} MB",
+            "n/a" if rss is None else f"{rss:.0f} MB",
+            _verdict(None if rss is None else rss < MAX_BIG_CLIENT_RSS_MB),
+        )
+    )
+    report = big.variants.get("report") if big else None
+    name = f"{label}: (e) finishes with its buckets"
+    if report is None:
+        rows.append((name, "n/a", _verdict(None)))
+    elif not report.available:
+        rows.append((name, "error" if report.errors else "n/a (no crash_report yet)", "n/a"))
+    else:
+        buckets = report.median_of("buckets")
+        shown = "no buckets" if buckets is None else f"{buckets:.0f} buckets"
+        rows.append((name, shown, _verdict(bool(buckets) and not report.errors)))
+    return rows
+
+
+def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> str:
+    """docs/performance.md."""
+    sizes = sorted(measured)
+    out: list[str] = [
+        "# Performance",
+        "",
+        "Generated by `benchmarks/run` (see [benchmarks/README.md](../benchmarks/README.md)); "
+        "do not edit by hand, re-run it.",
+        "",
+        f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, "
+        f"{info['os']}; Python {info['python']}, Go {info['go']}, Delve {info['delve']}, "
+        f"dlvclient {info['dlvclient']}. Median of {runs} run(s).",
+        "",
+        "Every core is the crash of `benchmarks/program` with N goroutines parked in six "
+        "blocking states at recursion depths of 0–71 (a median of ~16 frames per stack, one "
+        "in seven deeper than 50); every variant fetches every goroutine's stack at depth 50, "
+        "without variables.",
+        "",
+        "## Wall time: fresh process to last stack",
+        "",
+        "Median (and range) over the runs.",
+        "",
+        "| core | goroutines | core file | " + " | ".join(LABELS[v] for v in TIMED) + " |",
+        "|---|---:|---:|" + "---:|" * len(TIMED),
+    ]
+    for n in sizes:
+        cr = measured[n]
+        counts = cr.variants["raw"].goroutine_counts() if "raw" in cr.variants else []
+        cells = []
+        for v in TIMED:
+            vr = cr.variants.get(v)
+            if vr is None:
+                cells.append("–")
+            elif vr.errors:
+                cells.append("error")
+            elif not vr.available:
+                cells.append("n/a")
+            else:
+                cells.append(_spread(vr))
+        out.append(
+            f"| {size_label(n)} | {counts[0] if counts else '?'} | "
+            f"{cr.core.core_bytes / 1e6:.0f} MB | " + " | ".join(cells) + " |"
+        )
+    out += [
+        "",
+        "## Ratios",
+        "",
+        "| core | (b)/(a) | (d)/(b) | (c)/(b) | (f) GetVersion raw | (f) async | (f) sync "
+        "| (f) async/raw |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        cr = measured[n]
+        rtt = cr.variants.get("rtt")
+
+        def us(key: str, rtt: VariantRuns | None = rtt) -> str:
+            value = rtt.median_of(key) if rtt else None
+            return "n/a" if value is None else f"{value:.0f} µs"
+
+        def ratio(top: str, bottom: str, cr: CoreRuns = cr) -> str:
+            if top not in cr.variants or bottom not in cr.variants:
+                return "–"
+            return _x(cr.ratio(top, bottom))
+
+        out.append(
+            f"| {size_label(n)} | {ratio('async', 'raw')} | {ratio('terminal', 'async')} | "
+            f"{ratio('sync', 'async')} | {us('raw_us')} | {us('async_us')} | {us('sync_us')} | "
+            f"{_x(cr.rtt_ratio())} |"
+        )
+    out += [
+        "",
+        "## CPU seconds: client process / dlv process",
+        "",
+        "Medians, up to the last stack. CPU time hardly changes when other processes compete "
+        "for the machine, so it is the steadier measure of what each variant costs.",
+        "",
+        "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |",
+        "|---|" + "---:|" * len(TIMED),
+    ]
+    for n in sizes:
+        cr = measured[n]
+        cells = []
+        for v in TIMED:
+            vr = cr.variants.get(v)
+            if vr is None or not vr.available:
+                cells.append("n/a")
+            else:
+                client, dlv = vr.median_of("client_cpu_s"), vr.median_of("dlv_cpu_s")
+                cells.append(f"{_cpu(client)} / {_cpu(dlv)}")
+        out.append(f"| {size_label(n)} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "## Peak RSS (MB): client process / dlv process",
+        "",
+        "The terminal is one process (client and debugger), shown in the dlv column. "
+        "The highest of the runs.",
+        "",
+        "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |",
+        "|---|" + "---:|" * len(TIMED),
+    ]
+    for n in sizes:
+        cr = measured[n]
+        cells = []
+        for v in TIMED:
+            vr = cr.variants.get(v)
+            if vr is None or not vr.available:
+                cells.append("n/a")
+            else:
+                client, dlv = vr.peak_mb("client_hwm_kb"), vr.peak_mb("dlv_hwm_kb")
+                cells.append(f"{_mb(client)} / {_mb(dlv)}")
+        out.append(f"| {size_label(n)} | " + " | ".join(cells) + " |")
+    foreign = ", ".join(f"{size_label(n)}: {measured[n].foreign:.0%}" for n in sizes)
+    out += [
+        "",
+        f"Share of the machine's CPU time used by other processes during the runs: {foreign}. "
+        "Much above 0% means other work competed for the CPUs, and wall times are "
+        "pessimistic and noisier than CPU times.",
+    ]
+    out += ["", "## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]
+    out += [f"| {name} | {value} | {verdict} |" for name, value, verdict in targets(measured)]
+    out += [
+        "",
+        "(a) is the limit Delve sets: a plain socket client that pipelines the same requests "
+        "and parses replies with `json.loads`. (d) is `dlv core EXE CORE --init FILE` running "
+        "`goroutines -t 50` and `exit`. (e) is `crash_report(client)` with its defaults "
+        "(stacks 64 deep, bucketed, plus the crash's own analysis). (f) is timed in-process: "
+        "the median of 2000 sequential calls per client, the clients taking turns on one "
+        "multi-client dlv.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def summary(measured: dict[int, CoreRuns]) -> dict[str, Any]:
+    """Machine-readable results (``--json``), used by the smoke test."""
+    return {
+        size_label(n): {
+            variant: {
+                "median_s": vr.median(),
+                "available": vr.available,
+                "errors": vr.errors,
+                "results": vr.results,
+            }
+            for variant, vr in cr.variants.items()
+        }
+        for n, cr in measured.items()
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1k,10k", help="cores to measure (default: 1k,10k)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each variant (default: 3)")
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"which of {','.join(VARIANTS)} to run (default: all)",
+    )
+    parser.add_argument(
+        "--output", type=Path, default=DEFAULT_OUTPUT, help="markdown report to write"
+    )
+    parser.add_argument("--no-output", action="store_true", help="write no markdown report")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--cache", type=Path, default=CACHE, help=f"where cores are kept (default: {CACHE})"
+    )
+    args = parser.parse_args(argv)
+    try:
+        sizes = sorted({parse_size(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError as exc:
+        parser.error(f"--sizes: {exc}")
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown or not variants:
+        parser.error(f"--variants: unknown {unknown}; choose from {','.join(VARIANTS)}")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    dlv = os.environ.get("DLV") or str(ROOT / ".tools" / "bin" / "dlv")
+    os.environ["DLV"] = dlv
+
+    measured: dict[int, CoreRuns] = {}
+    for n in sizes:
+        core = get_core(n, cache=args.cache)
+        print(f"bench: core with {n} goroutines: {core.core} ({core.core_bytes / 1e6:.0f} MB)")
+        measured[n] = measure(core, dlv, variants, args.runs)
+    text = render(measured, machine(), args.runs)
+    print()
+    print(text)
+    if not args.no_output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+        print(f"bench: wrote {args.output}")
+    if args.json:
+        args.json.write_text(json.dumps(summary(measured), indent=1))
+    failed = any(vr.errors for cr in measured.values() for vr in cr.variants.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
