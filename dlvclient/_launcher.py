@@ -14,7 +14,6 @@ import tempfile
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import anyio
@@ -80,29 +79,15 @@ def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(found).resolve()
 
 
-@cache
-def _dlv_version(dlv: Path, mtime: float) -> Version | None:
-    """``dlv version`` of a binary; keyed by mtime so a reinstall is noticed."""
-    try:
-        out = subprocess.run(
-            [str(dlv), "version"], capture_output=True, text=True, timeout=20, check=False
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return parse_delve_version(out)
-
-
-def installed_version(dlv: Path) -> Version | None:
-    """The version of the dlv binary at ``dlv``, or None when it cannot be told."""
-    return _dlv_version(dlv, dlv.stat().st_mtime)
-
-
 _probed: dict[tuple[Path, float], Version | None] = {}
 
 
 async def _probe_version(dlv: Path, timeout: float) -> Version | None:
-    """:func:`installed_version` for the event loop: it must not block the loop, and a dlv
-    that hangs must fail startup at ``startup_timeout`` and leave nothing it forked running."""
+    """The version ``dlv version`` reports (cached per binary and mtime), or None.
+
+    Asynchronous so it never blocks the event loop; a dlv that hangs fails startup at
+    ``startup_timeout`` and leaves nothing it forked running.
+    """
     key = (dlv, os.stat(dlv).st_mtime)
     if key in _probed:
         return _probed[key]
