@@ -15,7 +15,7 @@ import signal
 import anyio
 import anyio.lowlevel
 import pytest
-from conftest import CoreCase, CoreFactory, Leg, require_leg
+from conftest import CoreCase, CoreFactory, Leg, _selected_legs, require_leg
 
 import dlvclient
 from dlvclient import AsyncClient, GoroutineFilter
@@ -47,8 +47,23 @@ async def check_stack(client: AsyncClient, gid: int, function: str) -> None:
     assert function in names, (gid, function, names)
 
 
-@pytest.mark.parametrize("rounds", [CALLS_PER_TASK])
-async def test_64_tasks_making_500_mixed_calls(leg: Leg, cores: CoreFactory, rounds: int) -> None:
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # The heaviest test runs once per leg, the event loops taking turns, so that both legs and
+    # both loops carry the load without running it four times.
+    if metafunc.function.__name__ == "test_64_tasks_making_500_mixed_calls":
+        legs = _selected_legs(metafunc.config)
+        backends = ["asyncio", "trio"]
+        if len(legs) == 1:
+            pairs = [(legs[0], backend) for backend in backends]
+        else:
+            pairs = [(leg, backends[i % 2]) for i, leg in enumerate(legs)]
+        ids = [f"{backend}-{leg}" for leg, backend in pairs]
+        metafunc.parametrize(("leg_name", "anyio_backend"), pairs, ids=ids)
+
+
+async def test_64_tasks_making_500_mixed_calls(leg_name: str, cores: CoreFactory) -> None:
+    leg = require_leg(leg_name)
+    rounds = CALLS_PER_TASK
     case = cores(leg, "goroutines")
     async with dlvclient.open_core(case.exe, case.core, dlv=leg.dlv) as client:
         expected = await started_in(client)
