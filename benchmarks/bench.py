@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,20 @@ def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _pair_rows(
+    measured: dict[int, CoreRuns], sizes: list[int], cell: Callable[[VariantRuns], str]
+) -> list[str]:
+    """One table row per core: ``cell`` of each timed variant, "n/a" where it did not run."""
+    rows = []
+    for n in sizes:
+        cells = []
+        for v in TIMED:
+            vr = measured[n].variants.get(v)
+            cells.append("n/a" if vr is None or not vr.available else cell(vr))
+        rows.append(f"| {size_label(n)} | " + " | ".join(cells) + " |")
+    return rows
+
+
 def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> str:
     """docs/performance.md."""
     sizes = sorted(measured)
@@ -361,17 +376,11 @@ def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> st
         "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |",
         "|---|" + "---:|" * len(TIMED),
     ]
-    for n in sizes:
-        cr = measured[n]
-        cells = []
-        for v in TIMED:
-            vr = cr.variants.get(v)
-            if vr is None or not vr.available:
-                cells.append("n/a")
-            else:
-                client, dlv = vr.median_of("client_cpu_s"), vr.median_of("dlv_cpu_s")
-                cells.append(f"{_cpu(client)} / {_cpu(dlv)}")
-        out.append(f"| {size_label(n)} | " + " | ".join(cells) + " |")
+    out += _pair_rows(
+        measured,
+        sizes,
+        lambda vr: f"{_cpu(vr.median_of('client_cpu_s'))} / {_cpu(vr.median_of('dlv_cpu_s'))}",
+    )
     out += [
         "",
         "## Peak RSS (MB): client process / dlv process",
@@ -382,17 +391,11 @@ def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> st
         "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |",
         "|---|" + "---:|" * len(TIMED),
     ]
-    for n in sizes:
-        cr = measured[n]
-        cells = []
-        for v in TIMED:
-            vr = cr.variants.get(v)
-            if vr is None or not vr.available:
-                cells.append("n/a")
-            else:
-                client, dlv = vr.peak_mb("client_hwm_kb"), vr.peak_mb("dlv_hwm_kb")
-                cells.append(f"{_mb(client)} / {_mb(dlv)}")
-        out.append(f"| {size_label(n)} | " + " | ".join(cells) + " |")
+    out += _pair_rows(
+        measured,
+        sizes,
+        lambda vr: f"{_mb(vr.peak_mb('client_hwm_kb'))} / {_mb(vr.peak_mb('dlv_hwm_kb'))}",
+    )
     foreign = ", ".join(f"{size_label(n)}: {measured[n].foreign:.0%}" for n in sizes)
     out += [
         "",
