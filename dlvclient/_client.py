@@ -24,6 +24,7 @@ from ._errors import (
     ClientClosedError,
     DelveError,
     DlvError,
+    DlvTimeoutError,
     InvalidArgumentError,
     UnknownGoroutineError,
     UnsupportedFeatureError,
@@ -739,8 +740,14 @@ async def connect(
     ``detach_on_close`` asks it to shut the server down.
     """
     target = parse_address(address)
-    with anyio.fail_after(connect_timeout):
-        stream = await connect_stream(target)
+    try:
+        with anyio.fail_after(connect_timeout):
+            stream = await connect_stream(target)
+    except TimeoutError:
+        raise DlvTimeoutError(
+            f"could not connect to dlv at {address!r} within {connect_timeout} s; check that "
+            f"a headless dlv listens there, or raise connect_timeout"
+        ) from None
     async with _session(
         stream,
         process=None,

@@ -264,8 +264,7 @@ async def test_server_that_never_accepts() -> None:
                 filler.setblocking(False)
                 with contextlib.suppress(BlockingIOError):
                     filler.connect(address)
-            # TimeoutError, not yet a DlvTimeoutError: connect() lets the builtin one out.
-            with anyio.fail_after(0.5 + 2), pytest.raises(TimeoutError):
+            with anyio.fail_after(0.5 + 2), pytest.raises(dlvclient.DlvTimeoutError):
                 async with dlvclient.connect(f"127.0.0.1:{address[1]}", connect_timeout=0.5):
                     pass
         finally:
