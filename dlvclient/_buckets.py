@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "Bucket",
@@ -62,7 +62,13 @@ class FrameLike(Protocol):
     def is_runtime(self) -> bool: ...
 
 
-class BucketFrame(BaseModel):
+class ReportModel(BaseModel):
+    """Base of the analysis models: validators are built on first use, not at import."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class BucketFrame(ReportModel):
     """One frame of a bucket's representative stack."""
 
     function: str = Field(description="Fully qualified function name, e.g. 'main.worker'.")
@@ -88,7 +94,7 @@ class BucketFrame(BaseModel):
         )
 
 
-class Bucket(BaseModel):
+class Bucket(ReportModel):
     """Goroutines that share one stack signature."""
 
     signature: str = Field(
@@ -256,7 +262,7 @@ _FINENESS = {Similarity.EXACT: 0, Similarity.FUNCTION: 1}
 # --- comparing dumps -----------------------------------------------------------------------------
 
 
-class BucketChange(BaseModel):
+class BucketChange(ReportModel):
     """How one kind of stack changed between two dumps."""
 
     signature: str = Field(description="The bucket signature at the diff's level.")
@@ -269,7 +275,7 @@ class BucketChange(BaseModel):
     delta: int = Field(description="new_count - old_count.")
 
 
-class BucketDiff(BaseModel):
+class BucketDiff(ReportModel):
     """Buckets that appeared, vanished, grew or shrank (each list: largest change first)."""
 
     level: Similarity = Field(description="Similarity level the buckets were matched at.")

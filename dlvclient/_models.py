@@ -283,7 +283,7 @@ _Base64OrEmpty = Annotated[bytes, _Base64(), _NullAs(bytes)]
 class DelveModel(BaseModel):
     """Base class of all Delve models: aliases for JSON keys, unknown keys ignored."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=False)
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=False, defer_build=True)
 
     def to_wire(self) -> dict[str, Any]:
         """Return the JSON-ready dict Delve accepts (JSON keys, integer enums, base64 bytes)."""

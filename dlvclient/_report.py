@@ -16,9 +16,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from ._buckets import Bucket, BucketDiff, Bucketer, Similarity, diff_buckets, fingerprint
+from ._buckets import (
+    Bucket,
+    BucketDiff,
+    Bucketer,
+    ReportModel,
+    Similarity,
+    diff_buckets,
+    fingerprint,
+)
 from ._errors import DlvError, InvalidArgumentError
 from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
 from ._pretty import go_quote, variable_text
@@ -55,7 +63,7 @@ class ReasonKind(str, Enum):
     NONE = "none"
 
 
-class Reason(BaseModel):
+class Reason(ReportModel):
     """Why the program died, as the Go runtime reported it."""
 
     kind: ReasonKind = Field(
@@ -85,14 +93,14 @@ class Reason(BaseModel):
     )
 
 
-class SourceLine(BaseModel):
+class SourceLine(ReportModel):
     """One line of source code."""
 
     line: int = Field(description="1-based line number.")
     text: str = Field(description="The line, without its newline.")
 
 
-class FrameVariable(BaseModel):
+class FrameVariable(ReportModel):
     """An argument or local variable of a frame, rendered compactly."""
 
     name: str = Field(description="Variable name.")
@@ -103,7 +111,7 @@ class FrameVariable(BaseModel):
     )
 
 
-class CodeLocation(BaseModel):
+class CodeLocation(ReportModel):
     """A function, file and line."""
 
     function: str = Field(description="Fully qualified function name.")
@@ -133,7 +141,7 @@ class ReportFrame(CodeLocation):
     )
 
 
-class GoroutineSummary(BaseModel):
+class GoroutineSummary(ReportModel):
     """Counts over every goroutine in the core."""
 
     total: int = Field(description="Number of goroutines.")
@@ -143,7 +151,7 @@ class GoroutineSummary(BaseModel):
     )
 
 
-class CrashReport(BaseModel):
+class CrashReport(ReportModel):
     """Why the program died, as data (see :func:`crash_report`)."""
 
     goroutine_id: int | None = Field(
