@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import aclosing, asynccontextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 import anyio
-from anyio.abc import ByteStream, TaskGroup
+from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
 from . import _models as m
@@ -29,7 +29,7 @@ from ._errors import (
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
-from ._launcher import DlvProcess, LaunchOptions, connect_stream, parse_address
+from ._launcher import DlvProcess, LaunchOptions, connect_socket, parse_address
 from ._report import crash_report
 from ._version import FEATURES, Feature, Version
 
@@ -43,23 +43,65 @@ M = TypeVar("M", bound=BaseModel)
 
 # Calls a client must never make: this one crashes Delve 1.26 to 1.27 (a reflect panic).
 _FORBIDDEN = frozenset({"DownloadLibraryDebugInfo"})
+# How every successful reply ends: Go's encoder writes serverResponse's fields in order, and a
+# failed call's error is a string. Such a reply can wait to be validated until it is used.
+_NO_ERROR = b',"error":null}'
 
 
-@dataclass(frozen=True)
 class GoroutineStack:
     """One goroutine with its stack frames, innermost first; unpacks as ``(goroutine, frames)``.
 
     ``error`` is set (and ``frames`` empty) when Delve could not unwind this goroutine: one
     unreadable goroutine in a damaged core does not end the whole walk.
+
+    ``frames`` is validated from Delve's reply when first read, in the thread that reads it:
+    the blocking facade hands stacks between threads as bytes, and frames nobody reads cost
+    nothing. A reply that does not have the expected shape raises
+    :class:`ResponseValidationError` there.
     """
 
-    goroutine: m.Goroutine
-    frames: list[m.Stackframe]
-    error: DelveError | None = None
+    __slots__ = ("_frames", "_reply", "error", "goroutine")
+
+    def __init__(
+        self,
+        goroutine: m.Goroutine,
+        frames: list[m.Stackframe] | None = None,
+        error: DelveError | None = None,
+        *,
+        reply: bytes | None = None,
+    ) -> None:
+        self.goroutine = goroutine
+        self.error = error
+        self._frames = frames if frames is not None or reply is not None else []
+        self._reply = reply
+
+    @property
+    def frames(self) -> list[m.Stackframe]:
+        """The stack, innermost frame first (empty when ``error`` is set)."""
+        if self._frames is None:
+            assert self._reply is not None
+            self._frames = decode_reply("Stacktrace", self._reply, m.StacktraceOut).locations
+            self._reply = None
+        return self._frames
 
     def __iter__(self) -> Iterator[Any]:
         yield self.goroutine
         yield self.frames
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GoroutineStack):
+            return NotImplemented
+        return (self.goroutine, self.frames, self.error) == (
+            other.goroutine,
+            other.frames,
+            other.error,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        frames = "frames not read yet" if self._frames is None else f"{len(self._frames)} frames"
+        return f"<GoroutineStack of goroutine {self.goroutine.id}: {frames}, error={self.error!r}>"
 
 
 class GoroutineGroups(NamedTuple):
@@ -132,19 +174,31 @@ class AsyncClient:
         return True
 
     async def _start(self, method: str, params: Mapping[str, Any]) -> PendingCall:
-        if method in _FORBIDDEN:
-            raise InvalidArgumentError(f"{method} crashes Delve; dlvclient never calls it")
+        self._check_allowed(method)
         return await self._conn.start(method, params)
 
+    async def _start_many(
+        self, method: str, params: Mapping[str, Any], key: str, values: Iterable[int]
+    ) -> list[PendingCall]:
+        self._check_allowed(method)
+        return await self._conn.start_many(method, params, key, values)
+
+    @staticmethod
+    def _check_allowed(method: str) -> None:
+        if method in _FORBIDDEN:
+            raise InvalidArgumentError(f"{method} crashes Delve; dlvclient never calls it")
+
     async def _finish(self, call: PendingCall, out: type[T], timeout: float | None) -> T:
-        line = await call.reply(self._timeout(timeout))
+        return self._decode(call.method, await call.reply(self._timeout(timeout)), out)
+
+    def _decode(self, method: str, line: bytes, out: type[T]) -> T:
         try:
-            return decode_reply(call.method, line, out)
+            return decode_reply(method, line, out)
         except DelveError as exc:
             if exc.message.startswith("unknown method"):
-                feature = FEATURES.get(call.method)
+                feature = FEATURES.get(method)
                 raise UnsupportedFeatureError(
-                    feature.name if feature else call.method,
+                    feature.name if feature else method,
                     since=str(feature.since) if feature else None,
                     delve_version=str(self.server_version or "unknown"),
                 ) from None
@@ -225,18 +279,29 @@ class AsyncClient:
         page_size: int,
         scope: m.EvalScope | None,
         timeout: float | None,
-    ) -> AsyncIterator[list[m.Goroutine]]:
+    ) -> AsyncGenerator[list[m.Goroutine], None]:
         if page_size <= 0:
             raise InvalidArgumentError(f"page_size must be positive, got {page_size}")
         params = self._list_params(filters, scope)
-        start = 0
-        while start >= 0:
-            params.update(Start=start, Count=page_size)
-            out = await self._call("ListGoroutines", params, m.ListGoroutinesOut, timeout)
-            # Filters apply per page, so a page can be empty while more follow.
-            if out.goroutines:
-                yield out.goroutines
-            start = out.nextg
+        call: PendingCall | None = await self._start(
+            "ListGoroutines", {**params, "Start": 0, "Count": page_size}
+        )
+        try:
+            while call is not None:
+                out = await self._finish(call, m.ListGoroutinesOut, timeout)
+                call = None
+                if out.nextg >= 0:
+                    # Asked for before this page is used, so Delve lists the next one while
+                    # the caller works on this one.
+                    call = await self._start(
+                        "ListGoroutines", {**params, "Start": out.nextg, "Count": page_size}
+                    )
+                # Filters apply per page, so a page can be empty while more follow.
+                if out.goroutines:
+                    yield out.goroutines
+        finally:
+            if call is not None:
+                call.abandon()
 
     async def goroutines(
         self,
@@ -361,14 +426,25 @@ class AsyncClient:
         if window < 1:
             raise InvalidArgumentError(f"window must be at least 1, got {window}")
         base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions.NONE)
+        # Requests go out in batches of half a window, one write each: Delve always has at
+        # least that many queued, and this process makes a system call per batch, not per stack.
+        batch = max(1, window // 2)
+        waiting: deque[m.Goroutine] = deque()
         in_flight: deque[tuple[m.Goroutine, PendingCall]] = deque()
         try:
-            async for page in self._goroutine_pages(filters, page_size, None, timeout):
-                for goroutine in page:
-                    call = await self._start("Stacktrace", {**base, "Id": goroutine.id})
-                    in_flight.append((goroutine, call))
-                    if len(in_flight) >= window:
-                        yield await self._stack(*in_flight.popleft(), timeout)
+            async with aclosing(self._goroutine_pages(filters, page_size, None, timeout)) as pages:
+                async for page in pages:
+                    waiting.extend(page)
+                    while waiting:
+                        room = window - len(in_flight)
+                        if room < batch:
+                            yield await self._stack(*in_flight.popleft(), timeout)
+                            continue
+                        goroutines = [waiting.popleft() for _ in range(min(room, len(waiting)))]
+                        calls = await self._start_many(
+                            "Stacktrace", base, "Id", [g.id for g in goroutines]
+                        )
+                        in_flight.extend(zip(goroutines, calls, strict=True))
             while in_flight:
                 yield await self._stack(*in_flight.popleft(), timeout)
         finally:
@@ -378,8 +454,11 @@ class AsyncClient:
     async def _stack(
         self, goroutine: m.Goroutine, call: PendingCall, timeout: float | None
     ) -> GoroutineStack:
+        line = await call.reply(self._timeout(timeout))
+        if line.endswith(_NO_ERROR):
+            return GoroutineStack(goroutine, reply=line)
         try:
-            out = await self._finish(call, m.StacktraceOut, timeout)
+            out = self._decode(call.method, line, m.StacktraceOut)
         except DelveError as exc:
             return GoroutineStack(goroutine, [], exc)
         return GoroutineStack(goroutine, out.locations)
@@ -637,7 +716,7 @@ async def _task_group() -> AsyncIterator[TaskGroup]:
 
 @asynccontextmanager
 async def _session(
-    stream: ByteStream,
+    sock: socket.socket,
     *,
     process: DlvProcess | None,
     default_timeout: float | None,
@@ -646,7 +725,7 @@ async def _session(
 ) -> AsyncIterator[AsyncClient]:
     """Run a connection's reader for the life of a client, and close it on the way out."""
     async with _task_group() as tg:
-        conn = Connection(stream, closed_reason=process.closed_error if process else None)
+        conn = Connection(sock, closed_reason=process.closed_error if process else None)
         tg.start_soon(conn.read_replies)
         client = AsyncClient(conn, default_timeout=default_timeout, process=process)
         try:
@@ -709,11 +788,11 @@ async def open_core(
         try:
             assert process.address is not None
             try:
-                stream = await connect_stream(process.address)
+                sock = await connect_socket(process.address)
             except DlvError:
                 raise await process.exit_error() from None
             async with _session(
-                stream,
+                sock,
                 process=process,
                 default_timeout=timeout,
                 handshake_timeout=startup_timeout,
@@ -742,14 +821,14 @@ async def connect(
     target = parse_address(address)
     try:
         with anyio.fail_after(connect_timeout):
-            stream = await connect_stream(target)
+            sock = await connect_socket(target)
     except TimeoutError:
         raise DlvTimeoutError(
             f"could not connect to dlv at {address!r} within {connect_timeout} s; check that "
             f"a headless dlv listens there, or raise connect_timeout"
         ) from None
     async with _session(
-        stream,
+        sock,
         process=None,
         default_timeout=timeout,
         handshake_timeout=connect_timeout,

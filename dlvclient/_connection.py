@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Mapping
+import socket
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
 import anyio
-from anyio.abc import ByteStream
 
 from ._codec import LineBuffer, RequestEncoder, reply_id
 from ._errors import (
@@ -23,6 +23,8 @@ __all__ = ["Connection", "PendingCall"]
 
 # Big enough that an 80 MB reply is read in few system calls, small enough not to matter.
 _READ_SIZE = 1 << 20
+# Reads in a row before the reader lets other tasks run: a long reply must not starve them.
+_READS_PER_WAKEUP = 16
 # A request is a few hundred bytes; a send that takes this long means the peer stopped reading.
 _SEND_TIMEOUT = 10.0
 
@@ -52,6 +54,18 @@ class PendingCall:
 
     async def reply(self, timeout: float | None = None) -> bytes:
         """Wait for the reply; on timeout or cancellation the call is abandoned."""
+        if self.event.is_set():
+            # Pipelined replies are mostly here before they are asked for: no deadline to
+            # arm, only a pending cancellation to honour.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+        else:
+            await self._wait(timeout)
+        if self.error is not None:
+            await _raise(self.error)
+        assert self.line is not None
+        return self.line
+
+    async def _wait(self, timeout: float | None) -> None:
         try:
             with anyio.fail_after(math.inf if timeout is None else timeout):
                 await self.event.wait()
@@ -64,10 +78,6 @@ class PendingCall:
         finally:
             if not self.event.is_set():
                 self.abandon()
-        if self.error is not None:
-            await _raise(self.error)
-        assert self.line is not None
-        return self.line
 
     def abandon(self) -> None:
         """Give up on the reply: it will be dropped when it arrives."""
@@ -75,25 +85,31 @@ class PendingCall:
 
 
 class Connection:
-    """Pipelined JSON-RPC over one byte stream.
+    """Pipelined JSON-RPC over one connected socket.
 
-    Any number of tasks may call :meth:`request` at once. Delve answers some methods out of
-    order, so replies are matched to callers by id. When the stream ends, every pending call
+    Any number of tasks may call :meth:`start` at once. Delve answers some methods out of
+    order, so replies are matched to callers by id. When the socket closes, every pending call
     fails at once with the error ``closed_reason`` builds (the launcher adds dlv's exit status).
+
+    The socket is used directly (non-blocking, waiting through anyio only when the kernel
+    says so): a request the kernel takes at once costs no trip through the event loop, and
+    the reader sleeps only when there is nothing to read.
     """
 
     def __init__(
         self,
-        stream: ByteStream,
+        sock: socket.socket,
         *,
         closed_reason: Callable[[], Awaitable[DlvError]] | None = None,
     ) -> None:
-        self._stream = stream
+        sock.setblocking(False)
+        self._sock = sock
         self._closed_reason = closed_reason
         self._encoder = RequestEncoder()
         self._pending: dict[Any, PendingCall] = {}
         # Ids of calls whose caller gave up (timeout, cancellation): their late replies are dropped.
         self._abandoned: set[Any] = set()
+        # Held while a request is only partly written, so the next one waits its turn.
         self._send_lock = anyio.Lock()
         self._error: DlvError | None = None
         self.calls = 0
@@ -110,20 +126,30 @@ class Connection:
 
     async def start(self, method: str, params: Mapping[str, Any]) -> PendingCall:
         """Send ``RPCServer.<method>`` and return the call without waiting for its reply."""
+        return (await self._start(method, [self._encoder.encode(method, params)]))[0]
+
+    async def start_many(
+        self, method: str, params: Mapping[str, Any], key: str, values: Iterable[int]
+    ) -> list[PendingCall]:
+        """Send ``RPCServer.<method>`` once per value, as ``params[key]``, all in one write."""
+        return await self._start(method, self._encoder.encode_many(method, params, key, values))
+
+    async def _start(self, method: str, requests: list[tuple[int, bytes]]) -> list[PendingCall]:
         if self._error is not None:
             await _raise(self._error)
-        request_id, data = self._encoder.encode(method, params)
-        call = PendingCall(self, request_id, method)
-        self._pending[request_id] = call
-        self.calls += 1
+        calls = [PendingCall(self, request_id, method) for request_id, _ in requests]
+        for call in calls:
+            self._pending[call.id] = call
+        self.calls += len(calls)
         try:
-            await self._send(data)
+            await self._send(b"".join(data for _, data in requests))
         except BaseException:
             # Not written (cancelled while waiting its turn, or the connection failed): no
-            # reply will come, so its id must not wait among the abandoned ones forever.
-            self._pending.pop(request_id, None)
+            # reply will come, so their ids must not wait among the abandoned ones forever.
+            for call in calls:
+                self._pending.pop(call.id, None)
             raise
-        return call
+        return calls
 
     async def request(
         self, method: str, params: Mapping[str, Any], *, timeout: float | None = None
@@ -136,36 +162,72 @@ class Connection:
             self._abandoned.add(call.id)
 
     async def _send(self, data: bytes) -> None:
+        try:
+            if self._send_lock.locked():
+                # Another request is half written: nothing of this one is out yet, so waiting
+                # for the lock may be cancelled.
+                async with self._send_lock:
+                    await self._send_all(memoryview(data))
+            else:
+                rest = self._send_some(memoryview(data))
+                if rest:
+                    # No checkpoint since the lock was seen free, so this cannot wait.
+                    self._send_lock.acquire_nowait()
+                    try:
+                        await self._send_all(rest)
+                    finally:
+                        self._send_lock.release()
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
+            # dlv exiting at startup breaks the pipe as often as it ends the stream: either
+            # way, why it went (its exit status, its stderr) is the error.
+            if self._closed_reason is not None and self._error is None:
+                error = await self._closed_reason()
+            else:
+                error = ConnectionClosedError(f"could not send to dlv: {exc!r}")
+            self._fail(error)
+        if self._error is not None:
+            await _raise(self._error)
+
+    def _send_some(self, data: memoryview) -> memoryview:
+        """Write what the kernel takes now; return the rest."""
+        try:
+            return data[self._sock.send(data) :]
+        except BlockingIOError:
+            return data
+
+    async def _send_all(self, data: memoryview) -> None:
         # A request cut in half by a cancellation would desynchronise Delve's decoder for every
-        # later call, so the write is shielded; its own deadline still bounds it.
-        async with self._send_lock:
-            with anyio.move_on_after(_SEND_TIMEOUT, shield=True) as scope:
-                try:
-                    await self._stream.send(data)
-                except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError) as exc:
-                    # dlv exiting at startup breaks the pipe as often as it ends the stream:
-                    # either way, why it went (its exit status, its stderr) is the error.
-                    if self._closed_reason is not None and self._error is None:
-                        error = await self._closed_reason()
-                    else:
-                        error = ConnectionClosedError(f"could not send to dlv: {exc!r}")
-                    await self._fail(error)
-            if scope.cancelled_caught:
-                await self._fail(
-                    TransportError(f"dlv did not read a request for {_SEND_TIMEOUT} s")
-                )
-            if self._error is not None:
-                await _raise(self._error)
+        # later call, so the rest is written shielded; its own deadline still bounds it.
+        with anyio.move_on_after(_SEND_TIMEOUT, shield=True) as scope:
+            data = self._send_some(data)
+            while data:
+                await anyio.wait_writable(self._sock)
+                data = self._send_some(data)
+        if scope.cancelled_caught:
+            self._fail(TransportError(f"dlv did not read a request for {_SEND_TIMEOUT} s"))
 
     async def read_replies(self) -> None:
         """The reader task: run it in a task group for the life of the connection."""
         buffer = LineBuffer()
         try:
             while True:
-                data = await self._stream.receive(_READ_SIZE)
-                for line in buffer.feed(data):
-                    self._dispatch(line)
+                await anyio.wait_readable(self._sock)
+                # Up to a few reads per wake-up, so a long reply cannot starve other tasks; a
+                # short read means the socket is drained, so no read is made to learn that.
+                for _ in range(_READS_PER_WAKEUP):
+                    try:
+                        data = self._sock.recv(_READ_SIZE)
+                    except BlockingIOError:
+                        break
+                    if not data:
+                        raise anyio.EndOfStream
+                    for line in buffer.feed(data):
+                        self._dispatch(line)
+                    if len(data) < _READ_SIZE:
+                        break
         except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
+            if self._error is not None:
+                return  # closed on purpose; every call already has its error
             if buffer.buffered:
                 error: DlvError = ConnectionClosedError(
                     f"the connection closed in the middle of a reply ({buffer.buffered} bytes)"
@@ -174,15 +236,15 @@ class Connection:
                 error = await self._closed_reason()
             else:
                 error = ConnectionClosedError("the Delve server closed the connection")
-            await self._fail(error)
+            self._fail(error)
         except anyio.ClosedResourceError:
-            await self._fail(ClientClosedError("the connection was closed"))
+            self._fail(ClientClosedError("the connection was closed"))
         except ProtocolError as exc:
-            await self._fail(exc)
+            self._fail(exc)
         except anyio.get_cancelled_exc_class():
             # The session is being cancelled: with no reader, a call still made on the way out
             # (the detach on close) would wait its whole timeout for a reply nobody reads.
-            await self._fail(ClientClosedError("the session was cancelled"))
+            self._fail(ClientClosedError("the session was cancelled"))
             raise
 
     def _dispatch(self, line: bytes) -> None:
@@ -200,8 +262,8 @@ class Connection:
                 f"the server answered a request that was never sent (id {request_id!r})"
             )
 
-    async def _fail(self, error: DlvError) -> None:
-        """Fail every pending call with ``error`` and close the stream."""
+    def _fail(self, error: DlvError) -> None:
+        """Fail every pending call with ``error`` and close the socket."""
         if self._error is None:
             self._error = error
         for call in self._pending.values():
@@ -209,9 +271,11 @@ class Connection:
             call.event.set()
         self._pending.clear()
         self._abandoned.clear()
-        with anyio.CancelScope(shield=True):
-            await self._stream.aclose()
+        if self._sock.fileno() >= 0:
+            # Wakes the reader (and a writer) waiting on the socket before it goes.
+            anyio.notify_closing(self._sock)
+            self._sock.close()
 
     async def aclose(self, reason: DlvError | None = None) -> None:
         """Close the connection; pending calls fail with ``reason``."""
-        await self._fail(reason or ClientClosedError("the client is closed"))
+        self._fail(reason or ClientClosedError("the client is closed"))

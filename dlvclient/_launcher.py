@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import logging
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import anyio
-from anyio.abc import ByteStream, Process, TaskGroup
+from anyio.abc import Process, TaskGroup
 
 from ._codec import LineBuffer
 from ._errors import (
@@ -33,7 +36,7 @@ from ._errors import (
 )
 from ._version import GO_SUPPORT, UNIX_LISTEN, Version, parse_delve_version
 
-__all__ = ["DlvProcess", "LaunchOptions", "connect_stream", "find_dlv", "parse_address"]
+__all__ = ["DlvProcess", "LaunchOptions", "connect_socket", "find_dlv", "parse_address"]
 
 logger = logging.getLogger("dlvclient")
 
@@ -150,15 +153,58 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-async def connect_stream(address: tuple[str, int] | str) -> ByteStream:
-    """Open a byte stream to a Delve server at a parsed address."""
+async def connect_socket(address: tuple[str, int] | str) -> socket.socket:
+    """Open a non-blocking socket connected to a Delve server at a parsed address."""
     try:
         if isinstance(address, str):
-            return await anyio.connect_unix(address)
-        return await anyio.connect_tcp(*address)
+            return await _connect(socket.AF_UNIX, address)
+        host, port = address
+        error: OSError = OSError(f"no address found for {host!r}")
+        for family, _, _, _, sockaddr in await anyio.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        ):
+            try:
+                sock = await _connect(family, sockaddr)
+            except OSError as exc:
+                error = exc
+                continue
+            # Requests are small and each is awaited: Nagle's delay would be pure latency.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        raise error
     except OSError as exc:
         reason = exc.strerror or exc
         raise ConnectError(f"could not connect to dlv at {address!r}: {reason}") from None
+
+
+# How often (10 ms apart) a full unix socket queue is tried again before giving up.
+_CONNECT_RETRIES = 500
+
+
+async def _connect(family: int, sockaddr: Any) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        for _ in range(_CONNECT_RETRIES):
+            try:
+                sock.connect(sockaddr)
+            except BlockingIOError as exc:
+                if exc.errno != errno.EAGAIN:
+                    break  # a TCP connection under way: wait for its outcome below
+                # A unix socket whose listener's queue is full: try again shortly.
+                await anyio.sleep(0.01)
+                continue
+            return sock
+        else:
+            raise OSError(errno.EAGAIN, "the server accepts no connections")
+        await anyio.wait_writable(sock)
+        failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if failure:
+            raise OSError(failure, os.strerror(failure))
+        return sock
+    except BaseException:
+        sock.close()
+        raise
 
 
 # What dlv prints on stderr when it gives up, mapped to the error a user can act on.

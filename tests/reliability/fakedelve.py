@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import tempfile
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -121,11 +123,30 @@ Scenario = Callable[[FakeConnection, FakeServer], Awaitable[None]]
 
 
 @asynccontextmanager
-async def fake_delve(scenario: Scenario) -> AsyncIterator[FakeServer]:
-    """Serve ``scenario`` on a loopback port for the duration of the block."""
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
-    server = FakeServer(f"127.0.0.1:{port}")
+async def fake_delve(scenario: Scenario, *, unix: bool = False) -> AsyncIterator[FakeServer]:
+    """Serve ``scenario`` for the duration of the block, on a loopback port or a unix socket.
+
+    On asyncio a TCP server stream reads all it is sent into memory whether or not the
+    scenario asks; a unix one reads only when asked, as Delve does: use it where a server that
+    stops reading matters.
+    """
+    with tempfile.TemporaryDirectory(prefix="fakedelve-") as tmp:
+        if unix:
+            path = os.path.join(tmp, "dlv.sock")
+            listener: anyio.abc.Listener[Any] = await anyio.create_unix_listener(path)
+            server = FakeServer(path)
+        else:
+            listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+            port = listener.extra(anyio.abc.SocketAttribute.local_port)
+            server = FakeServer(f"127.0.0.1:{port}")
+        async with _serving(listener, scenario, server):
+            yield server
+
+
+@asynccontextmanager
+async def _serving(
+    listener: anyio.abc.Listener[Any], scenario: Scenario, server: FakeServer
+) -> AsyncIterator[None]:
 
     async def handle(stream: SocketStream) -> None:
         # The client hanging up ends a scenario: what it did up to then is what counts.
@@ -137,6 +158,6 @@ async def fake_delve(scenario: Scenario) -> AsyncIterator[FakeServer]:
     async with listener, anyio.create_task_group() as tg:
         tg.start_soon(listener.serve, handle)
         try:
-            yield server
+            yield
         finally:
             tg.cancel_scope.cancel()

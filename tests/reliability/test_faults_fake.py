@@ -16,7 +16,6 @@ from functools import partial
 import anyio
 import anyio.lowlevel
 import pytest
-from anyio.abc import ByteStream
 
 import dlvclient
 import dlvclient._connection
@@ -347,8 +346,8 @@ async def test_server_that_stops_reading(monkeypatch: pytest.MonkeyPatch) -> Non
         await conn.handshake()
         await anyio.sleep_forever()
 
-    async with fake_delve(scenario) as server, dlvclient.connect(server.address) as client:
-        async with anyio.create_task_group() as tg:
+    async with fake_delve(scenario, unix=True) as server:
+        async with dlvclient.connect(server.address) as client, anyio.create_task_group() as tg:
             background = Background(tg)
             start_evals(background, client, 4)
             # Far more than the socket buffers of both ends hold, so this send blocks.
@@ -356,23 +355,6 @@ async def test_server_that_stops_reading(monkeypatch: pytest.MonkeyPatch) -> Non
             with anyio.fail_after(0.5 + 2):
                 await background.settled()
         assert all(isinstance(e, dlvclient.TransportError) for e in background.errors)
-
-
-class _PeerGone(ByteStream):
-    """A stream whose peer has exited: writing breaks the pipe, reading waits."""
-
-    async def receive(self, max_bytes: int = 65536) -> bytes:
-        await anyio.sleep_forever()
-        raise AssertionError("unreachable")
-
-    async def send(self, item: bytes) -> None:
-        raise anyio.BrokenResourceError
-
-    async def send_eof(self) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
 
 
 async def test_broken_pipe_reports_why_the_server_went_away() -> None:
@@ -383,8 +365,13 @@ async def test_broken_pipe_reports_why_the_server_went_away() -> None:
     async def closed_reason() -> DlvError:
         return why
 
-    conn = Connection(_PeerGone(), closed_reason=closed_reason)
+    # A peer that has exited: writing breaks the pipe. No reader runs, so only the send can
+    # tell.
+    ours, peer = socket.socketpair()
+    peer.close()
+    conn = Connection(ours, closed_reason=closed_reason)
     with anyio.fail_after(2), pytest.raises(dlvclient.InvalidTargetError) as caught:
         await conn.request("GetVersion", {})
     assert caught.value is why
     assert conn.pending == 0
+    assert conn.closed
