@@ -7,14 +7,18 @@ name; async iterators become plain generators. Nothing here re-implements the cl
 from __future__ import annotations
 
 import functools
+import queue
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, contextmanager
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from . import _client
 from ._client import AsyncClient
+from ._errors import ClientClosedError
 from ._version import Feature, Version
 
 __all__ = ["Client", "connect", "open_core"]
@@ -23,7 +27,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 # How many items of an async iterator cross the thread boundary at once: one per item would
 # cost a thread hand-off per goroutine.
-_BATCH = 256
+_BATCH = 64
 
 
 class _Blocking(Generic[P, R]):
@@ -65,15 +69,73 @@ class _BlockingIter(Generic[P, R]):
 
         @functools.wraps(method)
         def iterate(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
-            agen = method(client._async, *args, **kwargs)
+            pump = _Pump(client._portal, method(client._async, *args, **kwargs))
             try:
-                while batch := client._run(_next_batch, agen):
+                while batch := pump.next_batch():
                     yield from batch
             finally:
-                if not client._portal_closed:
-                    client._run(agen.aclose)  # type: ignore[attr-defined]
+                pump.close(wait=not client._portal_closed)
 
         return iterate
+
+
+class _Pump(Generic[R]):
+    """Runs an async iterator in the portal's thread, one batch ahead of the thread using it.
+
+    While this thread works through a batch, the event loop fetches the next, so neither
+    waits for the other; at most two batches exist at once.
+    """
+
+    def __init__(self, portal: BlockingPortal, agen: AsyncIterator[R]) -> None:
+        self._portal = portal
+        # Each batch comes with the event that asks for the one after it; an error ends it all.
+        self._batches: queue.SimpleQueue[tuple[list[R], anyio.Event | None, BaseException | None]]
+        self._batches = queue.SimpleQueue()
+        self._done = threading.Event()
+        self._future = portal.start_task_soon(self._run, agen)
+
+    async def _run(self, agen: AsyncIterator[R]) -> None:
+        ended = False
+        try:
+            while True:
+                try:
+                    batch = await _next_batch(agen)
+                except Exception as exc:
+                    ended = True
+                    self._batches.put(([], None, exc))
+                    return
+                wanted = anyio.Event()
+                self._batches.put((batch, wanted, None))
+                if not batch:
+                    ended = True
+                    return
+                await wanted.wait()
+        finally:
+            if not ended:  # cancelled: whoever still waits for a batch must not wait forever
+                self._batches.put(([], None, ClientClosedError("the session closed")))
+            with anyio.CancelScope(shield=True):
+                await agen.aclose()  # type: ignore[attr-defined]
+            self._done.set()
+
+    def next_batch(self) -> list[R]:
+        """The next batch; an empty list once the iterator is done."""
+        batch, wanted, error = self._batches.get()
+        if error is not None:
+            raise error
+        if batch and wanted is not None:
+            # Ask for the next batch before this one is used.
+            self._portal.start_task_soon(_set, wanted)
+        return batch
+
+    def close(self, *, wait: bool) -> None:
+        """Stop fetching and close the iterator; ``wait`` until that is done."""
+        self._future.cancel()
+        if wait:
+            self._done.wait()
+
+
+async def _set(event: anyio.Event) -> None:
+    event.set()
 
 
 async def _next_batch(agen: AsyncIterator[R]) -> list[R]:
