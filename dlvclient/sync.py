@@ -25,9 +25,11 @@ __all__ = ["Client", "connect", "open_core"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
-# How many items of an async iterator cross the thread boundary at once: one per item would
-# cost a thread hand-off per goroutine.
-_BATCH = 64
+# How many items of an async iterator cross the thread boundary at once. One per item would
+# cost a thread hand-off each; too many keep the two threads taking turns instead of working
+# at once. Items that take the event loop long to make (stacks) come in small batches.
+_BATCH = 256
+_SMALL_BATCH = 16
 
 
 class _Blocking(Generic[P, R]):
@@ -55,8 +57,14 @@ class _Blocking(Generic[P, R]):
 class _BlockingIter(Generic[P, R]):
     """Descriptor: an ``AsyncClient`` async-iterator method, as a generator method."""
 
-    def __init__(self, method: Callable[Concatenate[AsyncClient, P], AsyncIterator[R]]) -> None:
+    def __init__(
+        self,
+        method: Callable[Concatenate[AsyncClient, P], AsyncIterator[R]],
+        *,
+        batch: int = _BATCH,
+    ) -> None:
         self._method = method
+        self._batch = batch
 
     @overload
     def __get__(self, client: None, owner: type[Client]) -> _BlockingIter[P, R]: ...
@@ -65,14 +73,18 @@ class _BlockingIter(Generic[P, R]):
     def __get__(self, client: Client | None, owner: type[Client]) -> Any:
         if client is None:
             return self
-        method = self._method
+        method, size = self._method, self._batch
 
         @functools.wraps(method)
         def iterate(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
-            pump = _Pump(client._portal, method(client._async, *args, **kwargs))
+            pump = _Pump(client._portal, method(client._async, *args, **kwargs), size)
             try:
                 while batch := pump.next_batch():
-                    yield from batch
+                    # Handed out one by one and forgotten here, so each item (and the frames
+                    # read from it) dies as soon as the caller drops it.
+                    batch.reverse()
+                    while batch:
+                        yield batch.pop()
             finally:
                 pump.close(wait=not client._portal_closed)
 
@@ -86,8 +98,9 @@ class _Pump(Generic[R]):
     waits for the other; at most two batches exist at once.
     """
 
-    def __init__(self, portal: BlockingPortal, agen: AsyncIterator[R]) -> None:
+    def __init__(self, portal: BlockingPortal, agen: AsyncIterator[R], size: int) -> None:
         self._portal = portal
+        self._size = size
         # Each batch comes with the event that asks for the one after it; an error ends it all.
         self._batches: queue.SimpleQueue[tuple[list[R], anyio.Event | None, BaseException | None]]
         self._batches = queue.SimpleQueue()
@@ -99,7 +112,7 @@ class _Pump(Generic[R]):
         try:
             while True:
                 try:
-                    batch = await _next_batch(agen)
+                    batch = await _next_batch(agen, self._size)
                 except Exception as exc:
                     ended = True
                     self._batches.put(([], None, exc))
@@ -138,10 +151,10 @@ async def _set(event: anyio.Event) -> None:
     event.set()
 
 
-async def _next_batch(agen: AsyncIterator[R]) -> list[R]:
-    """Up to ``_BATCH`` items; an empty list once the iterator is done."""
+async def _next_batch(agen: AsyncIterator[R], size: int) -> list[R]:
+    """Up to ``size`` items; an empty list once the iterator is done."""
     items: list[R] = []
-    for _ in range(_BATCH):
+    for _ in range(size):
         try:
             items.append(await agen.__anext__())
         except StopAsyncIteration:
@@ -204,7 +217,7 @@ class Client:
     threads = _Blocking(AsyncClient.threads)
     thread = _Blocking(AsyncClient.thread)
     stacktrace = _Blocking(AsyncClient.stacktrace)
-    goroutine_stacks = _BlockingIter(AsyncClient.goroutine_stacks)
+    goroutine_stacks = _BlockingIter(AsyncClient.goroutine_stacks, batch=_SMALL_BATCH)
     ancestors = _Blocking(AsyncClient.ancestors)
     eval = _Blocking(AsyncClient.eval)
     locals = _Blocking(AsyncClient.locals)
