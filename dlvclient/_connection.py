@@ -209,6 +209,9 @@ class Connection:
     async def read_replies(self) -> None:
         """The reader task: run it in a task group for the life of the connection."""
         buffer = LineBuffer()
+        # Read into one buffer for the connection's life: recv() would allocate (and the
+        # allocator map and unmap) a buffer of _READ_SIZE for every read, however short.
+        chunk = memoryview(bytearray(_READ_SIZE))
         try:
             while True:
                 await anyio.wait_readable(self._sock)
@@ -216,14 +219,14 @@ class Connection:
                 # short read means the socket is drained, so no read is made to learn that.
                 for _ in range(_READS_PER_WAKEUP):
                     try:
-                        data = self._sock.recv(_READ_SIZE)
+                        size = self._sock.recv_into(chunk)
                     except BlockingIOError:
                         break
-                    if not data:
+                    if not size:
                         raise anyio.EndOfStream
-                    for line in buffer.feed(data):
+                    for line in buffer.feed(chunk[:size].tobytes()):
                         self._dispatch(line)
-                    if len(data) < _READ_SIZE:
+                    if size < _READ_SIZE:
                         break
         except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
             if self._error is not None:
