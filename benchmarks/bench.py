@@ -93,12 +93,12 @@ class CoreRuns:
         a, b = self.variants[top].median(), self.variants[bottom].median()
         return a / b if a is not None and b else None
 
-    def rtt_ratio(self) -> float | None:
+    def rtt_ratio(self, top: str = "async_us", bottom: str = "raw_us") -> float | None:
         rtt = self.variants.get("rtt")
         if rtt is None:
             return None
-        raw, dlvclient = rtt.median_of("raw_us"), rtt.median_of("async_us")
-        return dlvclient / raw if raw and dlvclient is not None else None
+        a, b = rtt.median_of(top), rtt.median_of(bottom)
+        return a / b if a is not None and b else None
 
 
 def run_variant(variant: str, dlv: str, core: BenchCore, runs: VariantRuns) -> str:
@@ -344,8 +344,31 @@ def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> st
         "",
         "## Ratios",
         "",
-        "| core | (b)/(a) | (d)/(b) | (c)/(b) | (f) GetVersion raw | (f) async | (f) sync "
-        "| (f) async/raw |",
+        "| core | (b)/(a) | (d)/(b) | (c)/(b) |",
+        "|---|---:|---:|---:|",
+    ]
+    for n in sizes:
+        cr = measured[n]
+
+        def ratio(top: str, bottom: str, cr: CoreRuns = cr) -> str:
+            if top not in cr.variants or bottom not in cr.variants:
+                return "–"
+            return _x(cr.ratio(top, bottom))
+
+        out.append(
+            f"| {size_label(n)} | {ratio('async', 'raw')} | {ratio('terminal', 'async')} | "
+            f"{ratio('sync', 'async')} |"
+        )
+    out += [
+        "",
+        "## (f) One call's round trip",
+        "",
+        "Medians of GetVersion calls. The asyncio floor is the least any asyncio client does "
+        "(send, wait for the socket in the event loop, read, `json.loads`): what the event "
+        "loop costs by itself next to the blocking raw client.",
+        "",
+        "| core | raw | asyncio floor | dlvclient async | dlvclient.sync | async/raw "
+        "| floor/raw | async/floor |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in sizes:
@@ -356,15 +379,10 @@ def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> st
             value = rtt.median_of(key) if rtt else None
             return "n/a" if value is None else f"{value:.0f} µs"
 
-        def ratio(top: str, bottom: str, cr: CoreRuns = cr) -> str:
-            if top not in cr.variants or bottom not in cr.variants:
-                return "–"
-            return _x(cr.ratio(top, bottom))
-
         out.append(
-            f"| {size_label(n)} | {ratio('async', 'raw')} | {ratio('terminal', 'async')} | "
-            f"{ratio('sync', 'async')} | {us('raw_us')} | {us('async_us')} | {us('sync_us')} | "
-            f"{_x(cr.rtt_ratio())} |"
+            f"| {size_label(n)} | {us('raw_us')} | {us('floor_us')} | {us('async_us')} | "
+            f"{us('sync_us')} | {_x(cr.rtt_ratio())} | {_x(cr.rtt_ratio('floor_us'))} | "
+            f"{_x(cr.rtt_ratio('async_us', 'floor_us'))} |"
         )
     out += [
         "",

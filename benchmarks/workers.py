@@ -16,6 +16,7 @@ import json
 import os
 import re
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -239,12 +240,42 @@ def run_terminal(dlv: str, exe: Path, core: Path) -> Result:
 # --- (f) one trivial call's round trip ------------------------------------------------------------
 
 
+class AsyncioFloor:
+    """The least any asyncio client does for one call: send, wait for the socket in the event
+    loop, read the line, ``json.loads`` it. No cancel scopes, no reader task, no models: what
+    an event loop costs by itself, next to the blocking raw client."""
+
+    _REQUEST = b'{"method":"RPCServer.GetVersion","params":[{}],"id":1}\n'
+
+    def __init__(self, address: str) -> None:
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.connect(address)
+        self._sock.setblocking(False)
+
+    async def call(self) -> Any:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        await loop.sock_sendall(self._sock, self._REQUEST)
+        data = await loop.sock_recv(self._sock, 1 << 16)
+        while not data.endswith(b"\n"):
+            data += await loop.sock_recv(self._sock, 1 << 16)
+        return json.loads(data)["result"]
+
+    def __enter__(self) -> AsyncioFloor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
+
+
 def run_rtt(dlv: str, exe: Path, core: Path) -> Result:
     """Median GetVersion round trip through each client, timed in-process.
 
-    All three clients talk to one multi-client dlv and take turns in blocks of calls, so
-    that whatever else the machine does, and wherever the scheduler puts dlv's threads,
-    affects them alike.
+    Besides the raw client and dlvclient's two faces, :class:`AsyncioFloor` shows what an
+    event loop costs by itself. All four clients talk to one multi-client dlv and take turns
+    in blocks of calls, so that whatever else the machine does, and wherever the scheduler
+    puts dlv's threads, affects them alike.
     """
     import anyio
     from rawclient import RawDelve
@@ -252,11 +283,17 @@ def run_rtt(dlv: str, exe: Path, core: Path) -> Result:
     import dlvclient
     import dlvclient.sync
 
-    samples: dict[str, list[float]] = {"raw_us": [], "async_us": [], "sync_us": []}
+    samples: dict[str, list[float]] = {
+        "raw_us": [],
+        "floor_us": [],
+        "async_us": [],
+        "sync_us": [],
+    }
 
     async def main(raw: RawDelve) -> None:
+        floor = AsyncioFloor(raw.address)
         async with dlvclient.connect(raw.address) as aclient:
-            with dlvclient.sync.connect(raw.address) as sclient:
+            with dlvclient.sync.connect(raw.address) as sclient, floor:
                 for round_ in range(RTT_ROUNDS + 1):
                     for key, call in (
                         ("raw_us", lambda: raw.call("GetVersion")),
@@ -267,11 +304,12 @@ def run_rtt(dlv: str, exe: Path, core: Path) -> Result:
                             call()
                             if round_:  # the first round warms up
                                 samples[key].append(time.perf_counter() - start)
-                    for _ in range(RTT_BLOCK):
-                        start = time.perf_counter()
-                        await aclient.version()
-                        if round_:
-                            samples["async_us"].append(time.perf_counter() - start)
+                    for key, acall in (("floor_us", floor.call), ("async_us", aclient.version)):
+                        for _ in range(RTT_BLOCK):
+                            start = time.perf_counter()
+                            await acall()
+                            if round_:
+                                samples[key].append(time.perf_counter() - start)
 
     with RawDelve(dlv, exe, core, multiclient=True) as raw:
         anyio.run(main, raw, backend="asyncio")
