@@ -23,6 +23,8 @@ __all__ = ["Connection", "PendingCall"]
 
 # Big enough that an 80 MB reply is read in few system calls, small enough not to matter.
 _READ_SIZE = 1 << 20
+# Replies taken without waiting between two checks for a pending cancellation.
+_READY_PER_CHECKPOINT = 16
 # Reads in a row before the reader lets other tasks run: a long reply must not starve them.
 _READS_PER_WAKEUP = 16
 # A request is a few hundred bytes; a send that takes this long means the peer stopped reading.
@@ -42,22 +44,35 @@ async def _raise(error: DlvError) -> NoReturn:
 class PendingCall:
     """A request that was sent; await :meth:`reply` for its raw reply line."""
 
-    __slots__ = ("_conn", "error", "event", "id", "line", "method")
+    __slots__ = ("_conn", "_event", "done", "error", "id", "line", "method")
 
     def __init__(self, conn: Connection, request_id: int, method: str) -> None:
         self._conn = conn
         self.id = request_id
         self.method = method
-        self.event = anyio.Event()
         self.line: bytes | None = None
         self.error: DlvError | None = None
+        #: True once the reply (or the connection's failure) is in.
+        self.done = False
+        # Made only when someone has to wait: pipelined replies are mostly in before they are
+        # asked for.
+        self._event: anyio.Event | None = None
+
+    def finish(self, line: bytes | None, error: DlvError | None) -> None:
+        """Record the reply (or the error that ends the call) and wake its waiter."""
+        self.line, self.error, self.done = line, error, True
+        if self._event is not None:
+            self._event.set()
 
     async def reply(self, timeout: float | None = None) -> bytes:
         """Wait for the reply; on timeout or cancellation the call is abandoned."""
-        if self.event.is_set():
-            # Pipelined replies are mostly here before they are asked for: no deadline to
-            # arm, only a pending cancellation to honour.
-            await anyio.lowlevel.checkpoint_if_cancelled()
+        if self.done:
+            # No deadline to arm. A pending cancellation is honoured within a few calls: even
+            # checking for one costs a system call on asyncio (get_running_loop's getpid).
+            conn = self._conn
+            conn.ready_replies += 1
+            if conn.ready_replies % _READY_PER_CHECKPOINT == 0:
+                await anyio.lowlevel.checkpoint_if_cancelled()
         else:
             await self._wait(timeout)
         if self.error is not None:
@@ -66,9 +81,10 @@ class PendingCall:
         return self.line
 
     async def _wait(self, timeout: float | None) -> None:
+        self._event = event = anyio.Event()
         try:
             with anyio.fail_after(math.inf if timeout is None else timeout):
-                await self.event.wait()
+                await event.wait()
         except TimeoutError:
             raise DlvTimeoutError(
                 f"{self.method} got no reply within {timeout} s; pass a larger timeout, or "
@@ -76,7 +92,7 @@ class PendingCall:
                 f"connection after a malformed request)"
             ) from None
         finally:
-            if not self.event.is_set():
+            if not self.done:
                 self.abandon()
 
     def abandon(self) -> None:
@@ -113,6 +129,8 @@ class Connection:
         self._send_lock = anyio.Lock()
         self._error: DlvError | None = None
         self.calls = 0
+        #: Replies that were in before their caller asked for them.
+        self.ready_replies = 0
 
     @property
     def closed(self) -> bool:
@@ -251,13 +269,12 @@ class Connection:
             raise
 
     def _dispatch(self, line: bytes) -> None:
-        if not line.strip():
+        if not line or line.isspace():
             return
         request_id = reply_id(line)
         call = self._pending.pop(request_id, None)
         if call is not None:
-            call.line = line
-            call.event.set()
+            call.finish(line, None)
         elif request_id in self._abandoned:
             self._abandoned.discard(request_id)
         else:
@@ -270,8 +287,7 @@ class Connection:
         if self._error is None:
             self._error = error
         for call in self._pending.values():
-            call.error = self._error
-            call.event.set()
+            call.finish(None, self._error)
         self._pending.clear()
         self._abandoned.clear()
         if self._sock.fileno() >= 0:
