@@ -48,6 +48,21 @@ _FORBIDDEN = frozenset({"DownloadLibraryDebugInfo"})
 _NO_ERROR = b',"error":null}'
 
 
+# ExamineMemory requests in flight at once when reading memory in chunks.
+_MEMORY_WINDOW = 64
+# Delve reserves room for depth + 1 frames before it unwinds: 10**7 takes seconds, 2**31 makes
+# it run out of memory and die.
+MAX_DEPTH = 10_000_000
+
+
+def _check_depth(depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise InvalidArgumentError(
+            f"depth must be at most {MAX_DEPTH:_}, got {depth}: Delve reserves memory for every "
+            f"frame of the depth asked before it unwinds, and dies of a depth like 2**31"
+        )
+
+
 class GoroutineStack:
     """One goroutine with its stack frames, innermost first; unpacks as ``(goroutine, frames)``.
 
@@ -372,6 +387,7 @@ class AsyncClient:
     ) -> dict[str, Any]:
         if depth < 0:
             raise InvalidArgumentError(f"depth must be 0 or more, got {depth}")
+        _check_depth(depth)
         if skip < 0:
             raise InvalidArgumentError(f"skip must be 0 or more, got {skip}")
         params: dict[str, Any] = {
@@ -474,6 +490,7 @@ class AsyncClient:
         """The goroutines that started this one (needs ``GODEBUG=tracebackancestors=N``)."""
         if count < 0 or depth < 0:
             raise InvalidArgumentError("count and depth must be 0 or more")
+        _check_depth(depth)
         params = {"GoroutineID": goroutine_id, "NumAncestors": count, "Depth": depth}
         return (await self._call("Ancestors", params, m.AncestorsOut, timeout)).ancestors
 
@@ -580,16 +597,27 @@ class AsyncClient:
         """
         if address < 0 or length < 0:
             raise InvalidArgumentError("address and length must be 0 or more")
+        if address + length > 2**64:
+            raise InvalidArgumentError("the range must end at or below 2**64, the address space")
         version = self.server_version
         chunk = 1000 if version is not None and version < Version(1, 24, 0) else 65536
-        calls = [
-            await self._start(
-                "ExamineMemory",
-                {"Address": address + offset, "Length": min(chunk, length - offset)},
-            )
-            for offset in range(0, length, chunk)
-        ]
-        parts = [(await self._finish(c, m.ExamineMemoryOut, timeout)).mem for c in calls]
+        parts: list[bytes] = []
+        # Pipelined like goroutine_stacks, so a long read neither waits on every chunk nor
+        # queues them all at Delve at once.
+        in_flight: deque[PendingCall] = deque()
+        try:
+            for offset in range(0, length, chunk):
+                params = {"Address": address + offset, "Length": min(chunk, length - offset)}
+                in_flight.append(await self._start("ExamineMemory", params))
+                if len(in_flight) >= _MEMORY_WINDOW:
+                    call = in_flight.popleft()
+                    parts.append((await self._finish(call, m.ExamineMemoryOut, timeout)).mem)
+            while in_flight:
+                call = in_flight.popleft()
+                parts.append((await self._finish(call, m.ExamineMemoryOut, timeout)).mem)
+        finally:
+            for call in in_flight:
+                call.abandon()
         return b"".join(parts)
 
     async def registers(
@@ -789,8 +817,8 @@ async def open_core(
             assert process.address is not None
             try:
                 sock = await connect_socket(process.address)
-            except DlvError:
-                raise await process.exit_error() from None
+            except DlvError as exc:
+                raise await process.exit_error(what=str(exc)) from None
             async with _session(
                 sock,
                 process=process,

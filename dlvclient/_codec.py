@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar, cast
 import jsonrpcclient
 from pydantic import BaseModel, ValidationError
 
-from ._errors import ProtocolError, ResponseValidationError, delve_error
+from ._errors import InvalidArgumentError, ProtocolError, ResponseValidationError, delve_error
 
 __all__ = ["LineBuffer", "RequestEncoder", "decode_reply", "reply_id"]
 
@@ -38,6 +38,7 @@ class RequestEncoder:
         ``params`` is always sent as a one-element list: Delve before 1.26.1 stops reading a
         connection whose request has no ``params`` array, instead of answering it.
         """
+        _check_integers(method, params)
         request_id = next(self._ids)
         return request_id, _request(method, params, request_id).encode() + b"\n"
 
@@ -49,6 +50,8 @@ class RequestEncoder:
         The request is built once, with markers where the value and the id go, and filled
         in per value: a thousand stack requests cost one JSON encoding, not a thousand.
         """
+        values = list(values)
+        _check_integers(method, {**params, key: values})
         text = _request(method, {**params, key: _VALUE_MARK}, _ID_MARK).replace("%", "%%")
         value_at, id_at = text.index(_VALUE_JSON), text.index(_ID_JSON)
         template = text.replace(_VALUE_JSON, "%d").replace(_ID_JSON, "%d").encode() + b"\n"
@@ -58,6 +61,26 @@ class RequestEncoder:
             filled = (value, request_id) if value_at < id_at else (request_id, value)
             requests.append((request_id, template % filled))
         return requests
+
+
+# Delve's integers are Go int64 and uint64: a value past both does not decode, which Delve
+# before 1.26.1 answers by dropping the session.
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
+
+
+def _check_integers(method: str, value: object, where: str = "") -> None:
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise InvalidArgumentError(
+                f"{method}: {where or 'a parameter'} is {value}, past the 64-bit integers "
+                f"Delve takes ({_INT_MIN} to {_INT_MAX})"
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_integers(method, item, key)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_integers(method, item, where)
 
 
 def _request(method: str, params: Mapping[str, Any], request_id: object) -> str:

@@ -347,8 +347,13 @@ class DlvProcess:
         await self.process.wait()
         self._exited.set()
 
-    async def exit_error(self, grace: float = 2.0) -> DlvError:
-        """The error that explains why dlv went away (waits ``grace`` s for it to exit)."""
+    async def exit_error(
+        self, grace: float = 2.0, *, what: str = "dlv closed the connection"
+    ) -> DlvError:
+        """The error that explains why dlv went away (waits ``grace`` s for it to exit).
+
+        If dlv is still running after all, the error says ``what`` happened instead.
+        """
         with anyio.move_on_after(grace):
             await self._exited.wait()
         # stderr is drained by another task: give it a moment to catch the last lines.
@@ -356,7 +361,8 @@ class DlvProcess:
         code = self.process.returncode
         if code is None:
             return ConnectionClosedError(
-                f"dlv closed the connection but is still running{self._stderr_suffix()}"
+                f"{what}, though dlv (pid {self.process.pid}) is still running"
+                f"{self._stderr_suffix()}"
             )
         return classify_exit(code, self.stderr, self.version)
 

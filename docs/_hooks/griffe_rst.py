@@ -25,7 +25,9 @@ from typing import Any
 import griffe
 
 _ROLE = re.compile(r":(?:class|func|meth|attr|data|exc|mod|obj):`(?P<tilde>~?)(?P<target>[^`]+)`")
-_BLOCKING_METHOD = re.compile(r"_Blocking(?P<iter>Iter)?\(AsyncClient\.(?P<name>\w+)\)")
+_BLOCKING_METHOD = re.compile(
+    r"_Blocking(?P<iter>Iter)?\(AsyncClient\.(?P<name>\w+)(?:, [^()]*)?\)"
+)
 _BLOCKING_SESSION = re.compile(r"_blocking_session\(_client\.(?P<name>\w+)\)")
 _CONTEXT_MANAGERS = {
     "asynccontextmanager": "AbstractAsyncContextManager",

@@ -278,6 +278,11 @@ async def _absurd_depth(s: Scene) -> None:
         await client.stacktrace(1, depth=2**31)
 
 
+async def _out_of_range_id(s: Scene) -> None:
+    async with seed_session(s) as (client, _):
+        await client.stacktrace(2**70)
+
+
 async def _non_utf8_string(s: Scene) -> None:
     case = s.reliability_core("badstrings")
     async with dlvclient.open_core(case.exe, case.core, dlv=case.leg.dlv) as client:
@@ -301,6 +306,11 @@ async def _unmapped_memory(s: Scene) -> None:
 async def _memory_at_the_top(s: Scene) -> None:
     async with seed_session(s) as (client, _):
         await client.examine_memory(2**64 - 16, 16)
+
+
+async def _memory_past_the_top(s: Scene) -> None:
+    async with seed_session(s) as (client, _):
+        await client.examine_memory(2**64 + 16, 16)
 
 
 async def _negative_address(s: Scene) -> None:
@@ -378,9 +388,13 @@ CASES: tuple[Case, ...] = (
     Case("huge-depth", "`stacktrace(1, depth=1_000_000)`", None,
          "the whole stack, bottom frame last", _huge_depth,
          note="Delve allocates memory in proportion to the depth: 10⁷ takes seconds"),
-    Case("absurd-depth", "`stacktrace(1, depth=2**31)`", E.ConnectionClosedError,
-         "dlv stopped serving the session", _absurd_depth,
-         note="Delve runs out of memory and dies; the session is lost, nothing hangs"),
+    Case("absurd-depth", "`stacktrace(1, depth=2**31)`", E.InvalidArgumentError,
+         "depth must be at most 10_000_000", _absurd_depth,
+         note="refused before anything is sent: Delve reserves memory for every frame of the "
+         "depth asked, and 2**31 frames kill it"),
+    Case("out-of-range-id", "`stacktrace(2**70)`", E.InvalidArgumentError,
+         "past the 64-bit integers Delve takes", _out_of_range_id,
+         note="refused before anything is sent: Delve before 1.26.1 drops the session"),
     # Strings and memory
     Case("non-utf8-string", "a Go string holding bytes that are not UTF-8", None,
          "`value` with U+FFFD for each bad byte; `value_bytes` exact on Delve 1.26+",
@@ -389,6 +403,9 @@ CASES: tuple[Case, ...] = (
          "error while reading spliced memory at 0x10", _unmapped_memory),
     Case("memory-past-the-mappings", "`examine_memory(2**64 - 16, 16)`", E.MemoryReadError,
          "did not match any regions", _memory_at_the_top),
+    Case("memory-past-the-address-space", "`examine_memory(2**64 + 16, 16)`",
+         E.InvalidArgumentError, "the range must end at or below 2**64", _memory_past_the_top,
+         note="refused before anything is sent"),
     Case("negative-address", "`examine_memory(-1, 8)`", E.InvalidArgumentError,
          "address and length must be 0 or more", _negative_address,
          note="refused before anything is sent"),

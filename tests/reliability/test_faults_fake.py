@@ -375,3 +375,34 @@ async def test_broken_pipe_reports_why_the_server_went_away() -> None:
     assert caught.value is why
     assert conn.pending == 0
     assert conn.closed
+
+
+async def test_stack_replies_are_judged_when_their_frames_are_read() -> None:
+    """A stack's frames are validated when read: a malformed one raises there, typed, and a
+    goroutine Delve cannot unwind comes with its error while the walk goes on."""
+
+    async def scenario(conn: FakeConnection, server: FakeServer) -> None:
+        await conn.handshake()
+        listing = await conn.request()
+        assert listing.method == "ListGoroutines"
+        goroutines = [{"id": 1}, {"id": 2}, {"id": 3}]
+        await conn.reply(listing, {"Goroutines": goroutines, "Nextg": -1})
+        stacks = await conn.requests(3)
+        frame = {"pc": 1, "file": "main.go", "line": 3, "function": {"name": "main.main"}}
+        await conn.reply(stacks[0], {"Locations": [frame]})
+        await conn.reply(stacks[1], {"Locations": "not a list"})
+        await conn.reply(stacks[2], error="could not unwind")
+        await conn.serve_forever()
+
+    async with fake_delve(scenario) as server, dlvclient.connect(server.address) as client:
+        first, malformed, broken = [s async for s in client.goroutine_stacks()]
+        assert [f.function_name for f in first.frames] == ["main.main"]
+        assert malformed.error is None
+        with pytest.raises(dlvclient.ResponseValidationError):
+            malformed.frames  # noqa: B018
+        assert isinstance(broken.error, dlvclient.DelveError)
+        assert broken.frames == []
+        assert "could not unwind" in str(broken.error)
+        goroutine, frames = first
+        assert goroutine.id == 1
+        assert frames == first.frames
