@@ -167,6 +167,25 @@ def measure(core: BenchCore, dlv: str, variants: list[str], runs: int) -> CoreRu
     return result
 
 
+# What each timed client imports before it starts dlv: the raw client only the standard library.
+STARTUP = {"raw": "import rawclient", "async": "import anyio, dlvclient"}
+
+
+def measure_startup(runs: int) -> dict[str, float]:
+    """Median seconds from spawning Python to its exit, for each client's imports alone.
+
+    Every timed run pays this before dlv is even started, so it shows how much of (b)'s lead
+    over (a) is interpreter start-up and imports rather than reading stacks.
+    """
+    times: dict[str, list[float]] = {key: [] for key in STARTUP}
+    for _ in range(runs):
+        for key, code in STARTUP.items():
+            started = time.monotonic()
+            subprocess.run([sys.executable, "-c", code], cwd=HERE, check=True)
+            times[key].append(time.monotonic() - started)
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 # --- reporting ------------------------------------------------------------------------------------
 
 
@@ -297,7 +316,12 @@ def _pair_rows(
     return rows
 
 
-def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> str:
+def render(
+    measured: dict[int, CoreRuns],
+    info: dict[str, str],
+    runs: int,
+    startup: dict[str, float] | None = None,
+) -> str:
     """docs/performance.md."""
     sizes = sorted(measured)
     out: list[str] = [
@@ -359,6 +383,22 @@ def render(measured: dict[int, CoreRuns], info: dict[str, str], runs: int) -> st
             f"| {size_label(n)} | {ratio('async', 'raw')} | {ratio('terminal', 'async')} | "
             f"{ratio('sync', 'async')} |"
         )
+    if startup:
+        mid = measured.get(TARGET_SIZE)
+        net = None
+        if mid and "raw" in mid.variants and "async" in mid.variants:
+            a, b = mid.variants["raw"].median(), mid.variants["async"].median()
+            if a is not None and b is not None and a > startup["raw"]:
+                net = (b - startup["async"]) / (a - startup["raw"])
+        out += [
+            "",
+            "## Start-up",
+            "",
+            "Interpreter start-up and imports, paid by every timed run before dlv is even "
+            f"started (medians of spawning `python -c` to its exit): (a)'s `{STARTUP['raw']}` "
+            f"{startup['raw']:.3f} s, (b)'s `{STARTUP['async']}` {startup['async']:.3f} s. "
+            f"Net of start-up, (b)/(a) on the {size_label(TARGET_SIZE)} core is {_x(net)}.",
+        ]
     out += [
         "",
         "## (f) One call's round trip",
@@ -488,7 +528,11 @@ def main(argv: list[str] | None = None) -> int:
         core = get_core(n, cache=args.cache)
         print(f"bench: core with {n} goroutines: {core.core} ({core.core_bytes / 1e6:.0f} MB)")
         measured[n] = measure(core, dlv, variants, args.runs)
-    text = render(measured, machine(), args.runs)
+    startup = None
+    if {"raw", "async"} <= set(variants):
+        startup = measure_startup(max(5, args.runs))
+        print(f"bench: start-up {startup}")
+    text = render(measured, machine(), args.runs, startup)
     print()
     print(text)
     if not args.no_output:
