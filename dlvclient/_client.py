@@ -52,13 +52,13 @@ _NO_ERROR = b',"error":null}'
 _MEMORY_WINDOW = 64
 # Delve reserves room for depth + 1 frames before it unwinds: 10**7 takes seconds, 2**31 makes
 # it run out of memory and die.
-MAX_DEPTH = 10_000_000
+_MAX_DEPTH = 10_000_000
 
 
 def _check_depth(depth: int) -> None:
-    if depth > MAX_DEPTH:
+    if depth > _MAX_DEPTH:
         raise InvalidArgumentError(
-            f"depth must be at most {MAX_DEPTH:_}, got {depth}: Delve reserves memory for every "
+            f"depth must be at most {_MAX_DEPTH:_}, got {depth}: Delve reserves memory for every "
             f"frame of the depth asked before it unwinds, and dies of a depth like 2**31"
         )
 

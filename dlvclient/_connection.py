@@ -67,8 +67,8 @@ class PendingCall:
     async def reply(self, timeout: float | None = None) -> bytes:
         """Wait for the reply; on timeout or cancellation the call is abandoned."""
         if self.done:
-            # No deadline to arm. A pending cancellation is honoured within a few calls: even
-            # checking for one costs a system call on asyncio (get_running_loop's getpid).
+            # No deadline to arm. A pending cancellation is honoured within a few calls: checking
+            # for one costs more than taking a reply that is already in.
             conn = self._conn
             conn.ready_replies += 1
             if conn.ready_replies % _READY_PER_CHECKPOINT == 0:
