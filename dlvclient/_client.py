@@ -17,7 +17,7 @@ from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
 from . import _models as m
-from ._codec import decode_reply
+from ._codec import decode_reply, peek_nextg, prepare_decoders
 from ._connection import Connection, PendingCall
 from ._elf import check_inputs
 from ._errors import (
@@ -243,7 +243,11 @@ class AsyncClient:
         return info
 
     async def _handshake(self, timeout: float | None) -> None:
-        info = await self.version(timeout=timeout)
+        call = await self._start("GetVersion", {})
+        # dlv answers only once it has loaded the core: time to build the validators of the
+        # bulk replies, so the first of them does not wait for that.
+        prepare_decoders(m.VersionInfo, m.ListGoroutinesOut, m.StacktraceOut)
+        info = self._version_info = await self._finish(call, m.VersionInfo, timeout)
         if info.api_version != 2:
             # A server started without --api-version=2 by Delve < 1.24 speaks v1 until told.
             await self._call("SetApiVersion", {"APIVersion": 2}, m.EmptyOut, timeout)
@@ -303,14 +307,24 @@ class AsyncClient:
         )
         try:
             while call is not None:
-                out = await self._finish(call, m.ListGoroutinesOut, timeout)
+                line = await call.reply(self._timeout(timeout))
+                # The next page is asked for before this one is even decoded, so Delve lists
+                # it while this process decodes and works on this one.
+                asked = peek_nextg(line)
                 call = None
-                if out.nextg >= 0:
-                    # Asked for before this page is used, so Delve lists the next one while
-                    # the caller works on this one.
+                if asked is not None and asked >= 0:
                     call = await self._start(
-                        "ListGoroutines", {**params, "Start": out.nextg, "Count": page_size}
+                        "ListGoroutines", {**params, "Start": asked, "Count": page_size}
                     )
+                out = self._decode("ListGoroutines", line, m.ListGoroutinesOut)
+                if out.nextg != asked:  # the peek missed: ask for the right page
+                    if call is not None:
+                        call.abandon()
+                    call = None
+                    if out.nextg >= 0:
+                        call = await self._start(
+                            "ListGoroutines", {**params, "Start": out.nextg, "Count": page_size}
+                        )
                 # Filters apply per page, so a page can be empty while more follow.
                 if out.goroutines:
                     yield out.goroutines

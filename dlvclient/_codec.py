@@ -11,14 +11,21 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 import jsonrpcclient
 from pydantic import BaseModel, ValidationError
 
 from ._errors import InvalidArgumentError, ProtocolError, ResponseValidationError, delve_error
 
-__all__ = ["LineBuffer", "RequestEncoder", "decode_reply", "reply_id"]
+__all__ = [
+    "LineBuffer",
+    "RequestEncoder",
+    "decode_reply",
+    "peek_nextg",
+    "prepare_decoders",
+    "reply_id",
+]
 
 T = TypeVar("T")
 
@@ -145,6 +152,20 @@ def reply_id(line: bytes) -> Any:
     return reply["id"]
 
 
+_NEXTG = re.compile(rb'"Nextg":(-?\d+)')
+
+
+def peek_nextg(line: bytes) -> int | None:
+    """``Nextg`` of a ``ListGoroutines`` reply, read without decoding the page (or None).
+
+    Go writes ListGoroutinesOut's fields in order, so the last ``"Nextg":`` is the reply's own,
+    after every goroutine (a label called Nextg inside one comes before it).
+    """
+    at = line.rfind(b'"Nextg":')
+    match = _NEXTG.match(line, at) if at >= 0 else None
+    return int(match.group(1)) if match else None
+
+
 class _Reply(BaseModel, Generic[T]):
     """The reply envelope; the result is validated in the same pass as the envelope."""
 
@@ -155,11 +176,25 @@ class _Reply(BaseModel, Generic[T]):
 _reply_types: dict[type[Any], type[_Reply[Any]]] = {}
 
 
-def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
-    """Validate one reply line into ``result_type``, raising Delve's error as a typed exception."""
+def _reply_type(result_type: type[T]) -> type[_Reply[T]]:
     reply_type = _reply_types.get(result_type)
     if reply_type is None:
         reply_type = _reply_types[result_type] = _Reply[result_type]  # type: ignore[valid-type]
+    return reply_type
+
+
+def prepare_decoders(*result_types: type[Any]) -> None:
+    """Build the validators of these replies now (models build theirs on first use).
+
+    Worth doing while the server is busy anyway, so the first replies do not wait for it.
+    """
+    for result_type in result_types:
+        _reply_type(result_type)
+
+
+def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
+    """Validate one reply line into ``result_type``, raising Delve's error as a typed exception."""
+    reply_type = _reply_type(result_type)
     # Inside one big reply the cyclic collector would run again and again over the objects the
     # reply has made so far, none of them garbage: it tripled the time to decode a page of
     # goroutines. Paused here, one collection after the reply does that work once. It is
@@ -184,4 +219,4 @@ def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
         raise ResponseValidationError(
             f"{method}: the reply has neither a result nor an error", method=method
         )
-    return cast(T, reply.result)
+    return reply.result

@@ -8,7 +8,7 @@ import pytest
 
 import dlvclient
 from dlvclient import _models as m
-from dlvclient._codec import LineBuffer, RequestEncoder, decode_reply, reply_id
+from dlvclient._codec import LineBuffer, RequestEncoder, decode_reply, peek_nextg, reply_id
 
 
 def test_a_request_is_json_rpc_1_with_one_params_element() -> None:
@@ -60,3 +60,13 @@ def test_replies_are_judged_here_not_by_jsonrpcclient() -> None:
         decode_reply("Stacktrace", failed, m.StacktraceOut)
     with pytest.raises(dlvclient.ProtocolError):
         reply_id(b"not json")
+
+
+def test_nextg_is_read_from_the_end_without_decoding_the_page() -> None:
+    labelled = {"id": 1, "labels": {"Nextg": "7"}}
+    line = json.dumps(
+        {"id": 3, "result": {"Goroutines": [labelled], "Nextg": 42, "Groups": None}, "error": None}
+    ).replace(" ", "")
+    assert peek_nextg(line.encode()) == 42
+    assert peek_nextg(line.replace('"Nextg":42', '"Nextg":-1').encode()) == -1
+    assert peek_nextg(b'{"id":3,"result":null,"error":"boom"}') is None
