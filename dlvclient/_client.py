@@ -765,21 +765,22 @@ async def _session(
     handshake_timeout: float,
     detach_on_close: bool,
 ) -> AsyncIterator[AsyncClient]:
-    """Run a connection's reader for the life of a client, and close it on the way out."""
-    async with _task_group() as tg:
-        conn = Connection(sock, closed_reason=process.closed_error if process else None)
-        tg.start_soon(conn.read_replies)
-        client = AsyncClient(conn, default_timeout=default_timeout, process=process)
-        try:
-            await client._handshake(handshake_timeout)
-            yield client
-        finally:
-            with anyio.CancelScope(shield=True):
-                if detach_on_close and not conn.closed:
-                    with contextlib.suppress(DlvError):
-                        await client.detach(timeout=5)
-                await conn.aclose()
-            tg.cancel_scope.cancel()
+    """A client on a connection for the life of the block; detached and closed on the way out."""
+    conn = Connection(sock, closed_reason=process.closed_error if process else None)
+    client = AsyncClient(conn, default_timeout=default_timeout, process=process)
+    try:
+        await client._handshake(handshake_timeout)
+        yield client
+    except anyio.get_cancelled_exc_class():
+        # Cancelled: no detach that would wait on a server that may be why it was cancelled.
+        await conn.aclose(ClientClosedError("the session was cancelled"))
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            if detach_on_close and not conn.closed:
+                with contextlib.suppress(DlvError):
+                    await client.detach(timeout=5)
+            await conn.aclose()
 
 
 def _checked_paths(

@@ -134,7 +134,7 @@ class LineBuffer:
 
 
 # Go's json.Encoder writes the fields of rpc's serverResponse in declaration order, so a Delve
-# reply always starts with its id; reading it here keeps whole-line JSON parsing off the reader.
+# reply always starts with its id; reading it here keeps whole-line JSON parsing out of dispatch.
 _ID_PREFIX = re.compile(rb'\s*\{\s*"id"\s*:\s*(-?\d+)\s*[,}]')
 
 

@@ -1,4 +1,4 @@
-"""One JSON-RPC connection to a Delve server: a reader task, pipelined calls matched by id."""
+"""One JSON-RPC connection to a Delve server: pipelined calls, replies matched by id."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ _SEND_TIMEOUT = 10.0
 async def _raise(error: DlvError) -> NoReturn:
     """Raise ``error`` to a caller, unless the caller is being cancelled.
 
-    Cancelling a session fails its connection (see :meth:`Connection.read_replies`); a call
-    cancelled with it must end with its cancellation, not with the failure that follows.
+    Cancelling a session fails its connection; a call cancelled with it must end with its
+    cancellation, not with the failure that follows.
     """
     await anyio.lowlevel.checkpoint_if_cancelled()
     raise error
@@ -61,6 +61,10 @@ class PendingCall:
     def finish(self, line: bytes | None, error: DlvError | None) -> None:
         """Record the reply (or the error that ends the call) and wake its waiter."""
         self.line, self.error, self.done = line, error, True
+        self.wake()
+
+    def wake(self) -> None:
+        """Wake the task waiting for this call, if one is."""
         if self._event is not None:
             self._event.set()
 
@@ -81,10 +85,22 @@ class PendingCall:
         return self.line
 
     async def _wait(self, timeout: float | None) -> None:
-        self._event = event = anyio.Event()
+        conn = self._conn
         try:
             with anyio.fail_after(math.inf if timeout is None else timeout):
-                await event.wait()
+                while not self.done:
+                    if conn._reader is None:
+                        # Nobody reads the socket: this caller does, until its reply is in.
+                        await conn._read_for(self)
+                    else:
+                        # Whoever reads wakes this call when its reply is in, or when it is
+                        # this call's turn to read.
+                        self._event = event = anyio.Event()
+                        conn._waiting.add(self)
+                        try:
+                            await event.wait()
+                        finally:
+                            conn._waiting.discard(self)
         except TimeoutError:
             raise DlvTimeoutError(
                 f"{self.method} got no reply within {timeout} s; pass a larger timeout, or "
@@ -94,6 +110,8 @@ class PendingCall:
         finally:
             if not self.done:
                 self.abandon()
+            if conn._reader is None:
+                conn._pass_reading_on()
 
     def abandon(self) -> None:
         """Give up on the reply: it will be dropped when it arrives."""
@@ -108,8 +126,10 @@ class Connection:
     fails at once with the error ``closed_reason`` builds (the launcher adds dlv's exit status).
 
     The socket is used directly (non-blocking, waiting through anyio only when the kernel
-    says so): a request the kernel takes at once costs no trip through the event loop, and
-    the reader sleeps only when there is nothing to read.
+    says so): a request the kernel takes at once costs no trip through the event loop. There
+    is no reader task: a caller whose reply is not in reads the socket itself, dispatching
+    every reply it meets, until its own arrives, and then hands reading on to another caller
+    still waiting. A reply thus reaches its caller with no task switch in between.
     """
 
     def __init__(
@@ -128,6 +148,13 @@ class Connection:
         # Held while a request is only partly written, so the next one waits its turn.
         self._send_lock = anyio.Lock()
         self._error: DlvError | None = None
+        self._buffer = LineBuffer()
+        # Read into one buffer for the connection's life: recv() would allocate (and the
+        # allocator map and unmap) a buffer of _READ_SIZE for every read, however short.
+        self._chunk = memoryview(bytearray(_READ_SIZE))
+        # The call whose task is reading the socket, and the calls waiting for a reply.
+        self._reader: PendingCall | None = None
+        self._waiting: set[PendingCall] = set()
         self.calls = 0
         #: Replies that were in before their caller asked for them.
         self.ready_replies = 0
@@ -224,49 +251,52 @@ class Connection:
         if scope.cancelled_caught:
             self._fail(TransportError(f"dlv did not read a request for {_SEND_TIMEOUT} s"))
 
-    async def read_replies(self) -> None:
-        """The reader task: run it in a task group for the life of the connection."""
-        buffer = LineBuffer()
-        # Read into one buffer for the connection's life: recv() would allocate (and the
-        # allocator map and unmap) a buffer of _READ_SIZE for every read, however short.
-        chunk = memoryview(bytearray(_READ_SIZE))
+    async def _read_for(self, call: PendingCall) -> None:
+        """Read and dispatch replies until ``call`` has its own (or the connection fails)."""
+        self._reader = call
+        buffer = self._buffer
         try:
-            while True:
+            while not call.done:
                 await anyio.wait_readable(self._sock)
                 # Up to a few reads per wake-up, so a long reply cannot starve other tasks; a
                 # short read means the socket is drained, so no read is made to learn that.
                 for _ in range(_READS_PER_WAKEUP):
                     try:
-                        size = self._sock.recv_into(chunk)
+                        size = self._sock.recv_into(self._chunk)
                     except BlockingIOError:
                         break
                     if not size:
                         raise anyio.EndOfStream
-                    for line in buffer.feed(chunk[:size].tobytes()):
+                    for line in buffer.feed(self._chunk[:size].tobytes()):
                         self._dispatch(line)
                     if size < _READ_SIZE:
                         break
         except (anyio.EndOfStream, anyio.BrokenResourceError, OSError):
-            if self._error is not None:
-                return  # closed on purpose; every call already has its error
-            if buffer.buffered:
-                error: DlvError = ConnectionClosedError(
-                    f"the connection closed in the middle of a reply ({buffer.buffered} bytes)"
-                )
-            elif self._closed_reason is not None:
-                error = await self._closed_reason()
-            else:
-                error = ConnectionClosedError("the Delve server closed the connection")
-            self._fail(error)
+            if self._error is None:
+                self._fail(await self._lost_reason())
         except anyio.ClosedResourceError:
             self._fail(ClientClosedError("the connection was closed"))
         except ProtocolError as exc:
             self._fail(exc)
-        except anyio.get_cancelled_exc_class():
-            # The session is being cancelled: with no reader, a call still made on the way out
-            # (the detach on close) would wait its whole timeout for a reply nobody reads.
-            self._fail(ClientClosedError("the session was cancelled"))
-            raise
+        finally:
+            self._reader = None
+            self._pass_reading_on()
+
+    async def _lost_reason(self) -> DlvError:
+        if self._buffer.buffered:
+            return ConnectionClosedError(
+                f"the connection closed in the middle of a reply ({self._buffer.buffered} bytes)"
+            )
+        if self._closed_reason is not None:
+            return await self._closed_reason()
+        return ConnectionClosedError("the Delve server closed the connection")
+
+    def _pass_reading_on(self) -> None:
+        """Wake one caller still waiting for its reply, to read in its turn."""
+        for waiter in self._waiting:
+            if not waiter.done:
+                waiter.wake()
+                return
 
     def _dispatch(self, line: bytes) -> None:
         if not line or line.isspace():
@@ -291,7 +321,7 @@ class Connection:
         self._pending.clear()
         self._abandoned.clear()
         if self._sock.fileno() >= 0:
-            # Wakes the reader (and a writer) waiting on the socket before it goes.
+            # Wakes the caller reading (and one writing) before the socket goes.
             anyio.notify_closing(self._sock)
             self._sock.close()
 

@@ -365,8 +365,7 @@ async def test_broken_pipe_reports_why_the_server_went_away() -> None:
     async def closed_reason() -> DlvError:
         return why
 
-    # A peer that has exited: writing breaks the pipe. No reader runs, so only the send can
-    # tell.
+    # A peer that has exited: the request breaks the pipe before any reply is read.
     ours, peer = socket.socketpair()
     peer.close()
     conn = Connection(ours, closed_reason=closed_reason)
