@@ -30,6 +30,8 @@ R = TypeVar("R")
 # at once. Items that take the event loop long to make (stacks) come in small batches.
 _BATCH = 256
 _SMALL_BATCH = 16
+# Batches the event loop may fetch before the thread using them has taken them.
+_AHEAD = 4
 
 
 class _Blocking(Generic[P, R]):
@@ -92,18 +94,24 @@ class _BlockingIter(Generic[P, R]):
 
 
 class _Pump(Generic[R]):
-    """Runs an async iterator in the portal's thread, one batch ahead of the thread using it.
+    """Runs an async iterator in the portal's thread, a few batches ahead of the thread using it.
 
-    While this thread works through a batch, the event loop fetches the next, so neither
-    waits for the other; at most two batches exist at once.
+    While this thread works through a batch, the event loop fetches the next ones, so neither
+    waits for the other; at most ``_AHEAD + 1`` batches exist at once. A thread wakes the other
+    only when that one waits: the event loop for a batch to be taken, this thread for a batch.
     """
 
     def __init__(self, portal: BlockingPortal, agen: AsyncIterator[R], size: int) -> None:
         self._portal = portal
         self._size = size
-        # Each batch comes with the event that asks for the one after it; an error ends it all.
-        self._batches: queue.SimpleQueue[tuple[list[R], anyio.Event | None, BaseException | None]]
+        # The batches, an empty one at the end; or the error that ends the iteration.
+        self._batches: queue.SimpleQueue[tuple[list[R], BaseException | None]]
         self._batches = queue.SimpleQueue()
+        # Batches fetched and batches taken: each count is written by one thread only.
+        self._fetched = 0
+        self._taken = 0
+        # Set while the event loop waits for a batch to be taken.
+        self._room: anyio.Event | None = None
         self._done = threading.Event()
         self._future = portal.start_task_soon(self._run, agen)
 
@@ -115,29 +123,36 @@ class _Pump(Generic[R]):
                     batch = await _next_batch(agen, self._size)
                 except Exception as exc:
                     ended = True
-                    self._batches.put(([], None, exc))
+                    self._batches.put(([], exc))
                     return
-                wanted = anyio.Event()
-                self._batches.put((batch, wanted, None))
+                self._batches.put((batch, None))
+                self._fetched += 1
                 if not batch:
                     ended = True
                     return
-                await wanted.wait()
+                while self._fetched - self._taken >= _AHEAD:
+                    self._room = room = anyio.Event()
+                    # A batch taken before the event was in place woke nobody: look again.
+                    if self._fetched - self._taken < _AHEAD:
+                        break
+                    await room.wait()
+                self._room = None
         finally:
             if not ended:  # cancelled: whoever still waits for a batch must not wait forever
-                self._batches.put(([], None, ClientClosedError("the session closed")))
+                self._batches.put(([], ClientClosedError("the session closed")))
             with anyio.CancelScope(shield=True):
                 await agen.aclose()  # type: ignore[attr-defined]
             self._done.set()
 
     def next_batch(self) -> list[R]:
         """The next batch; an empty list once the iterator is done."""
-        batch, wanted, error = self._batches.get()
+        batch, error = self._batches.get()
         if error is not None:
             raise error
-        if batch and wanted is not None:
-            # Ask for the next batch before this one is used.
-            self._portal.start_task_soon(_set, wanted)
+        self._taken += 1
+        room = self._room
+        if room is not None:
+            self._portal.start_task_soon(_set, room)
         return batch
 
     def close(self, *, wait: bool) -> None:
