@@ -302,11 +302,17 @@ def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _pair_rows(
-    measured: dict[int, CoreRuns], sizes: list[int], cell: Callable[[VariantRuns], str]
+def _pair_table(
+    title: str,
+    intro: str,
+    measured: dict[int, CoreRuns],
+    sizes: list[int],
+    cell: Callable[[VariantRuns], str],
 ) -> list[str]:
-    """One table row per core: ``cell`` of each timed variant, "n/a" where it did not run."""
-    rows = []
+    """A section with one row per core: ``cell`` of each timed variant, "n/a" where it did
+    not run."""
+    header = "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |"
+    rows = ["", f"## {title}", "", intro, "", header, "|---|" + "---:|" * len(TIMED)]
     for n in sizes:
         cells = []
         for v in TIMED:
@@ -424,32 +430,18 @@ def render(
             f"{us('sync_us')} | {_x(cr.rtt_ratio())} | {_x(cr.rtt_ratio('floor_us'))} | "
             f"{_x(cr.rtt_ratio('async_us', 'floor_us'))} |"
         )
-    out += [
-        "",
-        "## CPU seconds: client process / dlv process",
-        "",
+    out += _pair_table(
+        "CPU seconds: client process / dlv process",
         "Medians, up to the last stack. CPU time hardly changes when other processes compete "
         "for the machine, so it is the steadier measure of what each variant costs.",
-        "",
-        "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |",
-        "|---|" + "---:|" * len(TIMED),
-    ]
-    out += _pair_rows(
         measured,
         sizes,
         lambda vr: f"{_cpu(vr.median_of('client_cpu_s'))} / {_cpu(vr.median_of('dlv_cpu_s'))}",
     )
-    out += [
-        "",
-        "## Peak RSS (MB): client process / dlv process",
-        "",
+    out += _pair_table(
+        "Peak RSS (MB): client process / dlv process",
         "The terminal is one process (client and debugger), shown in the dlv column. "
         "The highest of the runs.",
-        "",
-        "| core | " + " | ".join(LABELS[v] for v in TIMED) + " |",
-        "|---|" + "---:|" * len(TIMED),
-    ]
-    out += _pair_rows(
         measured,
         sizes,
         lambda vr: f"{_mb(vr.peak_mb('client_hwm_kb'))} / {_mb(vr.peak_mb('dlv_hwm_kb'))}",
