@@ -259,6 +259,12 @@ async def test_memory_registers_disassembly(seed_case: CoreCase) -> None:
         assert memory == b"hello"
         long_read = await client.examine_memory(modify.function.value, 2500)
         assert len(long_read) == 2500
+        # More chunks than are kept in flight on Delve < 1.24 (1000 bytes each): read in a
+        # window, reassembled in order. The runtime's code lies well inside the text segment.
+        start = (await client.find_location("runtime.main"))[0].pc
+        big = await client.examine_memory(start, 200_000)
+        assert len(big) == 200_000
+        assert big[150_000:150_016] == await client.examine_memory(start + 150_000, 16)
         with pytest.raises(dlvclient.MemoryReadError):
             await client.examine_memory(0x10, 8)
         registers = await client.registers()
