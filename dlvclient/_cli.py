@@ -28,8 +28,8 @@ from ._capture import Capture, CaptureError, build_go_program, run_and_capture
 from ._client import AsyncClient, open_core
 from ._errors import DlvError
 from ._models import EvalScope, GoroutineField, GoroutineFilter
-from ._pretty import variable_text
-from ._render import diff_text, goroutine_line, report_html, report_text, stack_text
+from ._goprint import variable_text
+from ._cli_output import diff_text, goroutine_line, report_html, report_text, stack_text
 from ._report import CrashReport, crash_report, diff_reports
 
 __all__ = ["EXIT_CODES", "main"]

@@ -29,7 +29,7 @@ from ._buckets import (
 )
 from ._errors import DlvError, InvalidArgumentError
 from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
-from ._pretty import go_quote, variable_text
+from ._goprint import go_quote, variable_text
 
 if TYPE_CHECKING:
     from ._client import AsyncClient

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ._buckets import BucketFrame
 from ._models import Goroutine, Location, Stackframe
-from ._pretty import variable_text
+from ._goprint import variable_text
 from ._report import CrashReport, Reason, ReasonKind, ReportDiff, ReportFrame
 
 __all__ = [
