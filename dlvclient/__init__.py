@@ -7,7 +7,6 @@ program died from its core dump.
 
 from __future__ import annotations
 
-from ._buckets import Bucket, BucketChange, BucketDiff, BucketFrame, Similarity
 from ._client import AsyncClient, GoroutineGroups, GoroutineStack, connect, open_core
 from ._errors import (
     ClientClosedError,
@@ -65,7 +64,12 @@ from ._models import (
     VariableKind,
     VersionInfo,
 )
-from ._report import (
+from ._report import crash_report, diff_reports
+from ._schema import (
+    Bucket,
+    BucketChange,
+    BucketDiff,
+    BucketFrame,
     CodeLocation,
     CrashReport,
     FrameVariable,
@@ -74,9 +78,8 @@ from ._report import (
     ReasonKind,
     ReportDiff,
     ReportFrame,
+    Similarity,
     SourceLine,
-    crash_report,
-    diff_reports,
 )
 from ._version import Feature, Version
 

@@ -17,19 +17,11 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from enum import Enum
-from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from ._schema import Bucket, BucketChange, BucketDiff, BucketFrame, FrameLike, Similarity
 
 __all__ = [
-    "Bucket",
-    "BucketChange",
-    "BucketDiff",
-    "BucketFrame",
     "Bucketer",
-    "FrameLike",
-    "Similarity",
     "coarsen",
     "collapse_repeats",
     "diff_buckets",
@@ -39,91 +31,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_IDS = 100
-
-
-class Similarity(str, Enum):
-    """How alike two stacks must be to share a bucket (finest first)."""
-
-    EXACT = "exact"
-    FUNCTION = "function"
-
-
-class FrameLike(Protocol):
-    """What bucketing reads of a frame; :class:`~dlvclient.Stackframe` and
-    :class:`BucketFrame` both qualify."""
-
-    @property
-    def function_name(self) -> str: ...
-    @property
-    def file(self) -> str: ...
-    @property
-    def line(self) -> int: ...
-    @property
-    def is_runtime(self) -> bool: ...
-
-
-class ReportModel(BaseModel):
-    """Base of the analysis models: validators are built on first use, not at import."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class BucketFrame(ReportModel):
-    """One frame of a bucket's representative stack."""
-
-    function: str = Field(description="Fully qualified function name, e.g. 'main.worker'.")
-    file: str = Field(description="Source file as recorded in the executable's debug info.")
-    line: int = Field(description="Line number in that file.")
-    is_runtime: bool = Field(
-        description="True for Go runtime internals (unexported runtime.*, internal/...)."
-    )
-
-    @property
-    def function_name(self) -> str:
-        """Alias of ``function``, so a bucket's frames can be bucketed again."""
-        return self.function
-
-    @classmethod
-    def of(cls, frame: FrameLike) -> BucketFrame:
-        """The compact copy of any frame."""
-        return cls(
-            function=frame.function_name,
-            file=frame.file,
-            line=frame.line,
-            is_runtime=frame.is_runtime,
-        )
-
-
-class Bucket(ReportModel):
-    """Goroutines that share one stack signature."""
-
-    signature: str = Field(
-        description="Hex digest of the stack signature at `level`; equal signatures mean the "
-        "same kind of stack, also across cores of the same program."
-    )
-    level: Similarity = Field(description="The similarity level the bucket was formed at.")
-    count: int = Field(description="How many goroutines are in the bucket.")
-    ids: list[int] = Field(
-        description="Goroutine ids in the bucket, in the order seen; at most the report's "
-        "id cap (see `ids_truncated`)."
-    )
-    ids_truncated: bool = Field(description="True when `ids` lists fewer than `count` ids.")
-    state: str | None = Field(
-        description="Goroutine state ('waiting', 'running', ...) shared by every member, "
-        "or null when members differ (possible at the 'function' level)."
-    )
-    wait_reason: str | None = Field(
-        description="Wait reason ('chan receive', ...) shared by every member; null when "
-        "there is none or members differ."
-    )
-    frames: list[BucketFrame] = Field(
-        description="The stack of the first goroutine seen, innermost frame first."
-    )
-    crashed: bool = Field(description="True for the bucket holding the crashed goroutine.")
-    runtime: bool = Field(
-        description="True when every frame is runtime-internal (GC workers, finalizers...): "
-        "such buckets are listed after all user buckets."
-    )
 
 
 def collapse_repeats(names: Iterable[str]) -> list[str]:
@@ -260,30 +167,6 @@ _FINENESS = {Similarity.EXACT: 0, Similarity.FUNCTION: 1}
 
 
 # --- comparing dumps -----------------------------------------------------------------------------
-
-
-class BucketChange(ReportModel):
-    """How one kind of stack changed between two dumps."""
-
-    signature: str = Field(description="The bucket signature at the diff's level.")
-    frames: list[BucketFrame] = Field(description="Representative stack, innermost first.")
-    state: str | None = Field(description="Shared goroutine state, if any.")
-    wait_reason: str | None = Field(description="Shared wait reason, if any.")
-    runtime: bool = Field(description="True for runtime-internal stacks.")
-    old_count: int = Field(description="Goroutines with this stack in the old dump.")
-    new_count: int = Field(description="Goroutines with this stack in the new dump.")
-    delta: int = Field(description="new_count - old_count.")
-
-
-class BucketDiff(ReportModel):
-    """Buckets that appeared, vanished, grew or shrank (each list: largest change first)."""
-
-    level: Similarity = Field(description="Similarity level the buckets were matched at.")
-    appeared: list[BucketChange] = Field(description="Stacks only in the new dump.")
-    vanished: list[BucketChange] = Field(description="Stacks only in the old dump.")
-    grew: list[BucketChange] = Field(description="Stacks with more goroutines than before.")
-    shrank: list[BucketChange] = Field(description="Stacks with fewer goroutines than before.")
-    unchanged: int = Field(description="How many buckets kept their size.")
 
 
 def diff_buckets(old: Iterable[Bucket], new: Iterable[Bucket], level: Similarity) -> BucketDiff:

@@ -11,10 +11,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import NamedTuple
 
-from ._buckets import BucketFrame
-from ._models import Goroutine, Location, Stackframe
 from ._goprint import variable_text
-from ._report import CrashReport, Reason, ReasonKind, ReportDiff, ReportFrame
+from ._models import Goroutine, Location, Stackframe
+from ._schema import BucketFrame, CrashReport, Reason, ReasonKind, ReportDiff, ReportFrame
 
 __all__ = [
     "diff_text",

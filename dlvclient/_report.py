@@ -11,25 +11,27 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import anyio
-from pydantic import Field
 
-from ._buckets import (
-    Bucket,
-    BucketDiff,
-    Bucketer,
-    ReportModel,
-    Similarity,
-    diff_buckets,
-    fingerprint,
-)
+from ._buckets import Bucketer, diff_buckets, fingerprint
 from ._errors import DlvError, InvalidArgumentError
-from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
 from ._goprint import go_quote, variable_text
+from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
+from ._schema import (
+    CodeLocation,
+    CrashReport,
+    FrameVariable,
+    GoroutineSummary,
+    Reason,
+    ReasonKind,
+    ReportDiff,
+    ReportFrame,
+    Similarity,
+    SourceLine,
+)
 
 if TYPE_CHECKING:
     from ._client import AsyncClient
@@ -37,163 +39,10 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 __all__ = [
-    "CodeLocation",
-    "CrashReport",
-    "FrameVariable",
-    "GoroutineSummary",
-    "Reason",
-    "ReasonKind",
-    "ReportDiff",
-    "ReportFrame",
-    "SourceLine",
     "crash_report",
     "diff_reports",
     "panic_message",
 ]
-
-# --- the report ----------------------------------------------------------------------------------
-
-
-class ReasonKind(str, Enum):
-    """What ended the program."""
-
-    PANIC = "panic"
-    FATAL_ERROR = "fatal_error"
-    SIGNAL = "signal"
-    NONE = "none"
-
-
-class Reason(ReportModel):
-    """Why the program died, as the Go runtime reported it."""
-
-    kind: ReasonKind = Field(
-        description="'panic' (an unrecovered panic), 'fatal_error' (the runtime threw: "
-        "'fatal error: ...'), 'signal' (a signal the runtime does not turn into a panic, e.g. "
-        "SIGQUIT) or 'none' (a snapshot of a process that was not crashing)."
-    )
-    message: str = Field(
-        description="The text after 'panic: ' or 'fatal error: ' (for a signal, Go's "
-        "'SIGQUIT: quit' line); empty only for kind 'none'."
-    )
-    signal: str | None = Field(
-        None,
-        description="Name of the signal behind the crash ('SIGSEGV', 'SIGQUIT'), as Go's "
-        "'[signal ...]' line; null when no signal was involved.",
-    )
-    signal_code: int | None = Field(
-        None, description="The signal's si_code (Go's 'code='), when known."
-    )
-    fault_address: int | None = Field(
-        None, description="The faulting memory address (Go's 'addr='), when known."
-    )
-    pc: int | None = Field(
-        None,
-        description="Program counter where the signal struck (Go's 'pc=' or 'PC='); null "
-        "without a signal or when Delve cannot unwind the signal frame exactly.",
-    )
-
-
-class SourceLine(ReportModel):
-    """One line of source code."""
-
-    line: int = Field(description="1-based line number.")
-    text: str = Field(description="The line, without its newline.")
-
-
-class FrameVariable(ReportModel):
-    """An argument or local variable of a frame, rendered compactly."""
-
-    name: str = Field(description="Variable name.")
-    type: str = Field(description="Go type.")
-    value: str = Field(
-        description="The value on one line as dlv's 'locals' prints it, loaded with small "
-        "limits and clipped to 256 characters; '(unreadable why)' when Delve could not read it."
-    )
-
-
-class CodeLocation(ReportModel):
-    """A function, file and line."""
-
-    function: str = Field(description="Fully qualified function name.")
-    file: str = Field(description="Source file as recorded in the executable.")
-    line: int = Field(description="Line number.")
-
-
-class ReportFrame(CodeLocation):
-    """A frame of the crashed goroutine."""
-
-    pc: int = Field(description="Program counter (a return address for outer frames).")
-    is_runtime: bool = Field(description="True for Go runtime internals.")
-    frame: int | None = Field(
-        None,
-        description="Delve's number of this frame in the crashed goroutine's stack: the frame "
-        "that AsyncClient.eval(frame=...) and `dlvclient eval -f` take; null when Delve cannot "
-        "evaluate in it.",
-    )
-    arguments: list[FrameVariable] | None = Field(
-        None, description="Function arguments; null for runtime frames and frames not detailed."
-    )
-    locals: list[FrameVariable] | None = Field(
-        None, description="Local variables; null for runtime frames and frames not detailed."
-    )
-    source: list[SourceLine] | None = Field(
-        None, description="Lines around `line`, when the source file was found locally."
-    )
-
-
-class GoroutineSummary(ReportModel):
-    """Counts over every goroutine in the core."""
-
-    total: int = Field(description="Number of goroutines.")
-    by_status: dict[str, int] = Field(description="Goroutines per state ('waiting': 12, ...).")
-    by_wait_reason: dict[str, int] = Field(
-        description="Waiting goroutines per wait reason ('chan receive': 10, ...)."
-    )
-
-
-class CrashReport(ReportModel):
-    """Why the program died, as data (see :func:`crash_report`)."""
-
-    goroutine_id: int | None = Field(
-        description="The crashed goroutine; null when the crash happened on a system stack "
-        "with no goroutine (a deadlock, a signal on an idle thread) or there was no crash."
-    )
-    thread_id: int | None = Field(
-        None, description="The OS thread the crash happened on, when known."
-    )
-    reason: Reason = Field(description="What ended the program.")
-    top_user_frame: CodeLocation | None = Field(
-        description="The innermost frame outside the Go runtime: where to start reading."
-    )
-    frames: list[ReportFrame] = Field(
-        description="The crashed stack, innermost first, starting at the frame that raised the "
-        "crash (runtime.gopanic, runtime.throw, ...) as Go's own traceback does; the first user "
-        "frames carry arguments, locals and source."
-    )
-    goroutines: GoroutineSummary = Field(description="Counts over all goroutines.")
-    similarity: Similarity = Field(description="Similarity level of `buckets`.")
-    buckets: list[Bucket] = Field(
-        description="Goroutines grouped by stack: the crashed goroutine's bucket first, then "
-        "user buckets, then runtime-internal ones, each largest first."
-    )
-    fingerprint: str = Field(
-        description="Stable id of the crash site: equal for two cores of the same bug, "
-        "different for different bugs (see dlvclient._buckets.fingerprint)."
-    )
-    go_version: str | None = Field(description="Go version the program was built with.")
-    delve_version: str | None = Field(description="Version of the Delve that read the core.")
-    build_id: str | None = Field(description="GNU build id of the executable, when available.")
-    pid: int | None = Field(None, description="Process id of the dumped process, when known.")
-    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
-
-
-class ReportDiff(BucketDiff):
-    """What changed between two reports: the crash, the goroutine count, the buckets."""
-
-    same_crash: bool = Field(description="True when both reports have the same fingerprint.")
-    old_total: int = Field(description="Goroutines in the old dump.")
-    new_total: int = Field(description="Goroutines in the new dump.")
-
 
 # --- rendering values ----------------------------------------------------------------------------
 
@@ -332,6 +181,7 @@ _MACHINERY = frozenset(
     }
 )
 _SIGNAL_FRAMES = frozenset({"runtime.sigtrampgo", "runtime.sigtramp", "runtime.sigreturn"})
+
 
 # Linux signal numbers (the same on amd64 and arm64) and Go's description (runtime sigtable).
 _SIGNALS = {

@@ -16,10 +16,10 @@ from conftest import ROOT, CoreCase, CoreFactory, Leg
 from dlvclient import _cli
 from dlvclient._capture import build_go_program
 from dlvclient._cli import main
-from dlvclient._models import Variable, VariableKind
-from dlvclient._goprint import go_quote, variable_text
 from dlvclient._cli_output import report_html, report_text
-from dlvclient._report import CrashReport
+from dlvclient._goprint import go_quote, variable_text
+from dlvclient._models import Variable, VariableKind
+from dlvclient._schema import CrashReport
 
 SEED_LINE = "b[0] = 'H'"
 # A frame as dlv's bt prints it: "N  0xPC in function".

@@ -10,23 +10,10 @@ from conftest import CoreCase, CoreFactory, Leg
 from test_client import line_of, session
 
 from dlvclient import InvalidArgumentError, Variable, VariableKind
-from dlvclient._buckets import (
-    Bucket,
-    Bucketer,
-    Similarity,
-    coarsen,
-    diff_buckets,
-    fingerprint,
-    normalize_message,
-)
+from dlvclient._buckets import Bucketer, coarsen, diff_buckets, fingerprint, normalize_message
 from dlvclient._capture import run_and_capture
-from dlvclient._report import (
-    CrashReport,
-    ReasonKind,
-    crash_report,
-    diff_reports,
-    panic_message,
-)
+from dlvclient._report import crash_report, diff_reports, panic_message
+from dlvclient._schema import Bucket, CrashReport, ReasonKind, Similarity
 
 # --- the crash programs --------------------------------------------------------------------------
 

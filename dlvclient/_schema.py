@@ -1,0 +1,288 @@
+"""Every report and bucket model: the JSON a report is, described field by field.
+
+These are data only (no I/O, no analysis); :mod:`dlvclient._buckets` and
+:mod:`dlvclient._report` fill them in, the CLI renders them, and `docs/report-schema.md`
+is generated from their field descriptions.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Bucket",
+    "BucketChange",
+    "BucketDiff",
+    "BucketFrame",
+    "CodeLocation",
+    "CrashReport",
+    "FrameLike",
+    "FrameVariable",
+    "GoroutineSummary",
+    "Reason",
+    "ReasonKind",
+    "ReportDiff",
+    "ReportFrame",
+    "ReportModel",
+    "Similarity",
+    "SourceLine",
+]
+
+
+class Similarity(str, Enum):
+    """How alike two stacks must be to share a bucket (finest first)."""
+
+    EXACT = "exact"
+    FUNCTION = "function"
+
+
+class FrameLike(Protocol):
+    """What bucketing reads of a frame; :class:`~dlvclient.Stackframe` and
+    :class:`BucketFrame` both qualify."""
+
+    @property
+    def function_name(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def is_runtime(self) -> bool: ...
+
+
+class ReportModel(BaseModel):
+    """Base of the analysis models: validators are built on first use, not at import."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class BucketFrame(ReportModel):
+    """One frame of a bucket's representative stack."""
+
+    function: str = Field(description="Fully qualified function name, e.g. 'main.worker'.")
+    file: str = Field(description="Source file as recorded in the executable's debug info.")
+    line: int = Field(description="Line number in that file.")
+    is_runtime: bool = Field(
+        description="True for Go runtime internals (unexported runtime.*, internal/...)."
+    )
+
+    @property
+    def function_name(self) -> str:
+        """Alias of ``function``, so a bucket's frames can be bucketed again."""
+        return self.function
+
+    @classmethod
+    def of(cls, frame: FrameLike) -> BucketFrame:
+        """The compact copy of any frame."""
+        return cls(
+            function=frame.function_name,
+            file=frame.file,
+            line=frame.line,
+            is_runtime=frame.is_runtime,
+        )
+
+
+class Bucket(ReportModel):
+    """Goroutines that share one stack signature."""
+
+    signature: str = Field(
+        description="Hex digest of the stack signature at `level`; equal signatures mean the "
+        "same kind of stack, also across cores of the same program."
+    )
+    level: Similarity = Field(description="The similarity level the bucket was formed at.")
+    count: int = Field(description="How many goroutines are in the bucket.")
+    ids: list[int] = Field(
+        description="Goroutine ids in the bucket, in the order seen; at most the report's "
+        "id cap (see `ids_truncated`)."
+    )
+    ids_truncated: bool = Field(description="True when `ids` lists fewer than `count` ids.")
+    state: str | None = Field(
+        description="Goroutine state ('waiting', 'running', ...) shared by every member, "
+        "or null when members differ (possible at the 'function' level)."
+    )
+    wait_reason: str | None = Field(
+        description="Wait reason ('chan receive', ...) shared by every member; null when "
+        "there is none or members differ."
+    )
+    frames: list[BucketFrame] = Field(
+        description="The stack of the first goroutine seen, innermost frame first."
+    )
+    crashed: bool = Field(description="True for the bucket holding the crashed goroutine.")
+    runtime: bool = Field(
+        description="True when every frame is runtime-internal (GC workers, finalizers...): "
+        "such buckets are listed after all user buckets."
+    )
+
+
+# --- comparing dumps -----------------------------------------------------------------------------
+
+
+class BucketChange(ReportModel):
+    """How one kind of stack changed between two dumps."""
+
+    signature: str = Field(description="The bucket signature at the diff's level.")
+    frames: list[BucketFrame] = Field(description="Representative stack, innermost first.")
+    state: str | None = Field(description="Shared goroutine state, if any.")
+    wait_reason: str | None = Field(description="Shared wait reason, if any.")
+    runtime: bool = Field(description="True for runtime-internal stacks.")
+    old_count: int = Field(description="Goroutines with this stack in the old dump.")
+    new_count: int = Field(description="Goroutines with this stack in the new dump.")
+    delta: int = Field(description="new_count - old_count.")
+
+
+class BucketDiff(ReportModel):
+    """Buckets that appeared, vanished, grew or shrank (each list: largest change first)."""
+
+    level: Similarity = Field(description="Similarity level the buckets were matched at.")
+    appeared: list[BucketChange] = Field(description="Stacks only in the new dump.")
+    vanished: list[BucketChange] = Field(description="Stacks only in the old dump.")
+    grew: list[BucketChange] = Field(description="Stacks with more goroutines than before.")
+    shrank: list[BucketChange] = Field(description="Stacks with fewer goroutines than before.")
+    unchanged: int = Field(description="How many buckets kept their size.")
+
+
+# --- the crash report ----------------------------------------------------------------------------
+
+
+class ReasonKind(str, Enum):
+    """What ended the program."""
+
+    PANIC = "panic"
+    FATAL_ERROR = "fatal_error"
+    SIGNAL = "signal"
+    NONE = "none"
+
+
+class Reason(ReportModel):
+    """Why the program died, as the Go runtime reported it."""
+
+    kind: ReasonKind = Field(
+        description="'panic' (an unrecovered panic), 'fatal_error' (the runtime threw: "
+        "'fatal error: ...'), 'signal' (a signal the runtime does not turn into a panic, e.g. "
+        "SIGQUIT) or 'none' (a snapshot of a process that was not crashing)."
+    )
+    message: str = Field(
+        description="The text after 'panic: ' or 'fatal error: ' (for a signal, Go's "
+        "'SIGQUIT: quit' line); empty only for kind 'none'."
+    )
+    signal: str | None = Field(
+        None,
+        description="Name of the signal behind the crash ('SIGSEGV', 'SIGQUIT'), as Go's "
+        "'[signal ...]' line; null when no signal was involved.",
+    )
+    signal_code: int | None = Field(
+        None, description="The signal's si_code (Go's 'code='), when known."
+    )
+    fault_address: int | None = Field(
+        None, description="The faulting memory address (Go's 'addr='), when known."
+    )
+    pc: int | None = Field(
+        None,
+        description="Program counter where the signal struck (Go's 'pc=' or 'PC='); null "
+        "without a signal or when Delve cannot unwind the signal frame exactly.",
+    )
+
+
+class SourceLine(ReportModel):
+    """One line of source code."""
+
+    line: int = Field(description="1-based line number.")
+    text: str = Field(description="The line, without its newline.")
+
+
+class FrameVariable(ReportModel):
+    """An argument or local variable of a frame, rendered compactly."""
+
+    name: str = Field(description="Variable name.")
+    type: str = Field(description="Go type.")
+    value: str = Field(
+        description="The value on one line as dlv's 'locals' prints it, loaded with small "
+        "limits and clipped to 256 characters; '(unreadable why)' when Delve could not read it."
+    )
+
+
+class CodeLocation(ReportModel):
+    """A function, file and line."""
+
+    function: str = Field(description="Fully qualified function name.")
+    file: str = Field(description="Source file as recorded in the executable.")
+    line: int = Field(description="Line number.")
+
+
+class ReportFrame(CodeLocation):
+    """A frame of the crashed goroutine."""
+
+    pc: int = Field(description="Program counter (a return address for outer frames).")
+    is_runtime: bool = Field(description="True for Go runtime internals.")
+    frame: int | None = Field(
+        None,
+        description="Delve's number of this frame in the crashed goroutine's stack: the frame "
+        "that AsyncClient.eval(frame=...) and `dlvclient eval -f` take; null when Delve cannot "
+        "evaluate in it.",
+    )
+    arguments: list[FrameVariable] | None = Field(
+        None, description="Function arguments; null for runtime frames and frames not detailed."
+    )
+    locals: list[FrameVariable] | None = Field(
+        None, description="Local variables; null for runtime frames and frames not detailed."
+    )
+    source: list[SourceLine] | None = Field(
+        None, description="Lines around `line`, when the source file was found locally."
+    )
+
+
+class GoroutineSummary(ReportModel):
+    """Counts over every goroutine in the core."""
+
+    total: int = Field(description="Number of goroutines.")
+    by_status: dict[str, int] = Field(description="Goroutines per state ('waiting': 12, ...).")
+    by_wait_reason: dict[str, int] = Field(
+        description="Waiting goroutines per wait reason ('chan receive': 10, ...)."
+    )
+
+
+class CrashReport(ReportModel):
+    """Why the program died, as data (see :func:`crash_report`)."""
+
+    goroutine_id: int | None = Field(
+        description="The crashed goroutine; null when the crash happened on a system stack "
+        "with no goroutine (a deadlock, a signal on an idle thread) or there was no crash."
+    )
+    thread_id: int | None = Field(
+        None, description="The OS thread the crash happened on, when known."
+    )
+    reason: Reason = Field(description="What ended the program.")
+    top_user_frame: CodeLocation | None = Field(
+        description="The innermost frame outside the Go runtime: where to start reading."
+    )
+    frames: list[ReportFrame] = Field(
+        description="The crashed stack, innermost first, starting at the frame that raised the "
+        "crash (runtime.gopanic, runtime.throw, ...) as Go's own traceback does; the first user "
+        "frames carry arguments, locals and source."
+    )
+    goroutines: GoroutineSummary = Field(description="Counts over all goroutines.")
+    similarity: Similarity = Field(description="Similarity level of `buckets`.")
+    buckets: list[Bucket] = Field(
+        description="Goroutines grouped by stack: the crashed goroutine's bucket first, then "
+        "user buckets, then runtime-internal ones, each largest first."
+    )
+    fingerprint: str = Field(
+        description="Stable id of the crash site: equal for two cores of the same bug, "
+        "different for different bugs (see dlvclient._buckets.fingerprint)."
+    )
+    go_version: str | None = Field(description="Go version the program was built with.")
+    delve_version: str | None = Field(description="Version of the Delve that read the core.")
+    build_id: str | None = Field(description="GNU build id of the executable, when available.")
+    pid: int | None = Field(None, description="Process id of the dumped process, when known.")
+    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+
+
+class ReportDiff(BucketDiff):
+    """What changed between two reports: the crash, the goroutine count, the buckets."""
+
+    same_crash: bool = Field(description="True when both reports have the same fingerprint.")
+    old_total: int = Field(description="Goroutines in the old dump.")
+    new_total: int = Field(description="Goroutines in the new dump.")
