@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from dlvclient._errors import DlvError
+from ._errors import DlvError
+from ._signals import CORE_SIGNALS, signal_name
 
 __all__ = [
     "CORE_SIGNALS",
@@ -41,22 +42,6 @@ __all__ = [
 
 CORE_PATTERN_FILE = Path("/proc/sys/kernel/core_pattern")
 CORE_USES_PID_FILE = Path("/proc/sys/kernel/core_uses_pid")
-
-#: Signals whose default action is to dump core (signal(7)).
-CORE_SIGNALS: frozenset[int] = frozenset(
-    {
-        _signal.SIGQUIT,
-        _signal.SIGILL,
-        _signal.SIGTRAP,
-        _signal.SIGABRT,
-        _signal.SIGBUS,
-        _signal.SIGFPE,
-        _signal.SIGSEGV,
-        _signal.SIGXCPU,
-        _signal.SIGXFSZ,
-        _signal.SIGSYS,
-    }
-)
 
 _FIX_PATTERN = "echo core > /proc/sys/kernel/core_pattern (as root)"
 
@@ -340,14 +325,7 @@ class Capture:
     @property
     def signal_name(self) -> str | None:
         """The killing signal's name, such as ``"SIGABRT"``."""
-        return None if self.signal is None else _signal_name(self.signal)
-
-
-def _signal_name(sig: int) -> str:
-    try:
-        return _signal.Signals(sig).name
-    except ValueError:
-        return f"signal {sig}"
+        return None if self.signal is None else signal_name(self.signal)
 
 
 def _resolve_executable(program: str, cwd: Path, env: Mapping[str, str]) -> Path:
@@ -437,7 +415,7 @@ def _no_core_reason(returncode: int | None, sig: int | None, dumped: bool, looke
             f"the program exited with status {returncode}; only a crash (a fatal signal such as "
             "SIGABRT or SIGSEGV) writes a core"
         )
-    name = _signal_name(sig)
+    name = signal_name(sig)
     if sig not in CORE_SIGNALS:
         return f"the program was killed by {name}, which does not dump core"
     if not dumped:

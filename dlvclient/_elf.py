@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal, TypeAlias
 
 from ._errors import InvalidTargetError
+from ._signals import FAULT_SIGNALS, signal_name
 
 __all__ = [
     "BuildId",
@@ -80,18 +81,6 @@ _COMPRESSED = (
     (b"\x04\x22\x4d\x18", "lz4", "lz4"),
     (b"\x1f\x8b", "gzip", "gzip"),
 )
-
-# Linux numbers signals the same way on amd64 and arm64.
-_SIGNALS = {
-    1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
-    7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2",
-    13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD",
-    18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG",
-    24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO",
-    30: "SIGPWR", 31: "SIGSYS",
-}  # fmt: skip
-# si_addr is meaningful only for these (the kernel's fault signals).
-_FAULT_SIGNALS = frozenset({4, 5, 7, 8, 11})
 
 _EXE = "executable"
 _CORE = "core file"
@@ -665,7 +654,7 @@ def _parse_core(p: Path, r: _Reader) -> CoreInfo:
         notes=tuple(notes),
         threads=facts.threads,
         signal=signal,
-        signal_name=None if signal is None else _signal_name(signal),
+        signal_name=None if signal is None else signal_name(signal),
         signal_code=facts.signal_code,
         fault_address=facts.fault_address,
         pid=facts.pid,
@@ -683,12 +672,6 @@ def _truncated(subject: str, expected: int, size: int) -> str:
         f"size limit (RLIMIT_CORE) stopped the kernel part way; {_ULIMIT} (under "
         "systemd-coredump, also raise ProcessSizeMax= and ExternalSizeMax= in coredump.conf)"
     )
-
-
-def _signal_name(signal: int) -> str:
-    if signal in _SIGNALS:
-        return _SIGNALS[signal]
-    return f"SIGRTMIN+{signal - 34}" if signal >= 34 else f"signal {signal}"
 
 
 class _CoreNotes:
@@ -744,7 +727,7 @@ class _CoreNotes:
             self.signal_code = code
             if self.signal is None and 0 < signo <= 64:
                 self.signal = signo
-            if signo in _FAULT_SIGNALS and code > 0:  # code <= 0: sent by a process, no address
+            if signo in FAULT_SIGNALS and code > 0:  # code <= 0: sent by a process, no address
                 self.fault_address = addr
         elif ntype == _NT_AUXV and descsz <= _MAX_NOTE_DESC:
             data = r.read(desc, descsz - descsz % 16, "NT_AUXV")

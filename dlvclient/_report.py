@@ -32,6 +32,7 @@ from ._schema import (
     Similarity,
     SourceLine,
 )
+from ._signals import go_signal_name, go_signal_text
 
 if TYPE_CHECKING:
     from ._client import AsyncClient
@@ -181,50 +182,6 @@ _MACHINERY = frozenset(
     }
 )
 _SIGNAL_FRAMES = frozenset({"runtime.sigtrampgo", "runtime.sigtramp", "runtime.sigreturn"})
-
-
-# Linux signal numbers (the same on amd64 and arm64) and Go's description (runtime sigtable).
-_SIGNALS = {
-    1: "SIGHUP: terminal line hangup",
-    2: "SIGINT: interrupt",
-    3: "SIGQUIT: quit",
-    4: "SIGILL: illegal instruction",
-    5: "SIGTRAP: trace trap",
-    6: "SIGABRT: abort",
-    7: "SIGBUS: bus error",
-    8: "SIGFPE: floating-point exception",
-    9: "SIGKILL: kill",
-    10: "SIGUSR1: user-defined signal 1",
-    11: "SIGSEGV: segmentation violation",
-    12: "SIGUSR2: user-defined signal 2",
-    13: "SIGPIPE: write to broken pipe",
-    14: "SIGALRM: alarm clock",
-    15: "SIGTERM: termination",
-    16: "SIGSTKFLT: stack fault",
-    17: "SIGCHLD: child status has changed",
-    18: "SIGCONT: continue",
-    19: "SIGSTOP: stop, unblockable",
-    20: "SIGTSTP: keyboard stop",
-    21: "SIGTTIN: background read from tty",
-    22: "SIGTTOU: background write to tty",
-    23: "SIGURG: urgent condition on socket",
-    24: "SIGXCPU: cpu limit exceeded",
-    25: "SIGXFSZ: file size limit exceeded",
-    26: "SIGVTALRM: virtual alarm clock",
-    27: "SIGPROF: profiling alarm clock",
-    28: "SIGWINCH: window size change",
-    29: "SIGIO: i/o now possible",
-    30: "SIGPWR: power failure restart",
-    31: "SIGSYS: bad system call",
-}
-
-
-def _signal_name(number: int) -> str:
-    return _SIGNALS[number].split(":")[0] if number in _SIGNALS else f"signal {number}"
-
-
-def _signal_text(number: int) -> str:
-    return _SIGNALS.get(number, f"signal {number}")
 
 
 def _find_marker(frames: Sequence[Stackframe]) -> tuple[int, ReasonKind] | None:
@@ -382,7 +339,7 @@ async def _reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
     elif site.kind is ReasonKind.FATAL_ERROR:
         message = await _throw_text(client, site)
     else:  # caught in sigpanic, before it decided to panic or throw
-        message = _signal_text(sig) if sig else "signal"
+        message = go_signal_text(sig) if sig else "signal"
     if not message:
         notes.append(f"the message of this {site.kind.value} could not be read from the core")
         message = f"unknown {site.kind.value.replace('_', ' ')}"
@@ -392,7 +349,7 @@ async def _reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
     return Reason(
         kind=site.kind,
         message=message,
-        signal=_signal_name(sig),
+        signal=go_signal_name(sig),
         signal_code=g.get("sigcode0"),
         fault_address=g.get("sigcode1"),
         pc=g.get("sigpc"),
@@ -444,8 +401,8 @@ async def _handler_reason(client: AsyncClient, site: _Site, notes: list[str]) ->
         pc = below[1].pc
     return Reason(
         kind=ReasonKind.SIGNAL,
-        message=_signal_text(number),
-        signal=_signal_name(number),
+        message=go_signal_text(number),
+        signal=go_signal_name(number),
         pc=pc,
     )
 
