@@ -29,8 +29,9 @@ from ._errors import (
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
-from ._launcher import DlvProcess, LaunchOptions, connect_socket, parse_address
+from ._launcher import DlvProcess, LaunchOptions
 from ._report import crash_report
+from ._transport import connect_socket, parse_address
 from ._version import FEATURES, Feature, Version
 
 if sys.version_info < (3, 11):

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import contextlib
-import errno
-import ipaddress
 import logging
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import anyio
 from anyio.abc import Process, TaskGroup
 
 from ._codec import LineBuffer
 from ._errors import (
-    ConnectError,
     ConnectionClosedError,
     DlvError,
     DlvNotFoundError,
@@ -34,9 +29,10 @@ from ._errors import (
     InvalidTargetError,
     LaunchError,
 )
+from ._transport import Address, is_loopback, parse_address
 from ._version import GO_SUPPORT, UNIX_LISTEN, Version, parse_delve_version
 
-__all__ = ["DlvProcess", "LaunchOptions", "connect_socket", "find_dlv", "parse_address"]
+__all__ = ["DlvProcess", "LaunchOptions", "find_dlv"]
 
 logger = logging.getLogger("dlvclient")
 
@@ -130,83 +126,6 @@ def _signal_group(process: Process, signum: int) -> None:
         os.killpg(process.pid, signum)
 
 
-def parse_address(address: str) -> tuple[str, int] | str:
-    """``host:port`` → ``(host, port)``; ``unix:/path`` or ``/path`` → the socket path."""
-    if address.startswith("unix:"):
-        return address[len("unix:") :]
-    if address.startswith("/"):
-        return address
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise InvalidArgumentError(
-            f"address {address!r} is neither host:port nor a unix socket path (unix:/path)"
-        )
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-async def connect_socket(address: tuple[str, int] | str) -> socket.socket:
-    """Open a non-blocking socket connected to a Delve server at a parsed address."""
-    try:
-        if isinstance(address, str):
-            return await _connect(socket.AF_UNIX, address)
-        host, port = address
-        error: OSError = OSError(f"no address found for {host!r}")
-        for family, _, _, _, sockaddr in await anyio.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        ):
-            try:
-                sock = await _connect(family, sockaddr)
-            except OSError as exc:
-                error = exc
-                continue
-            # Requests are small and each is awaited: Nagle's delay would be pure latency.
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return sock
-        raise error
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise ConnectError(f"could not connect to dlv at {address!r}: {reason}") from None
-
-
-# How often (10 ms apart) a full unix socket queue is tried again before giving up.
-_CONNECT_RETRIES = 500
-
-
-async def _connect(family: int, sockaddr: Any) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setblocking(False)
-        for _ in range(_CONNECT_RETRIES):
-            try:
-                sock.connect(sockaddr)
-            except BlockingIOError as exc:
-                if exc.errno != errno.EAGAIN:
-                    break  # a TCP connection under way: wait for its outcome below
-                # A unix socket whose listener's queue is full: try again shortly.
-                await anyio.sleep(0.01)
-                continue
-            return sock
-        else:
-            raise OSError(errno.EAGAIN, "the server accepts no connections")
-        await anyio.wait_writable(sock)
-        failure = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if failure:
-            raise OSError(failure, os.strerror(failure))
-        return sock
-    except BaseException:
-        sock.close()
-        raise
-
-
 # What dlv prints on stderr when it gives up, mapped to the error a user can act on.
 _GO_TOO_NEW = re.compile(
     r"Version of Delve is too old for Go version (\S+) \(maximum supported version (\S+)"
@@ -232,7 +151,7 @@ class DlvProcess:
     version: Version | None
     socket_dir: str | None = None
     stderr_lines: deque[str] = field(default_factory=lambda: deque(maxlen=_STDERR_TAIL))
-    address: tuple[str, int] | str | None = None
+    address: Address | None = None
     serving: bool = False
     _address_seen: anyio.Event = field(default_factory=anyio.Event)
     _exited: anyio.Event = field(default_factory=anyio.Event)
@@ -453,7 +372,7 @@ def _listen_argument(options: LaunchOptions, version: Version | None) -> tuple[s
     address = parse_address(listen)
     # To a listener an empty host (":0") means every interface, not the loopback it means
     # to a client.
-    if isinstance(address, tuple) and not (listen.rpartition(":")[0] and _is_loopback(address[0])):
+    if isinstance(address, tuple) and not (listen.rpartition(":")[0] and is_loopback(address[0])):
         if not options.allow_remote:
             raise InvalidArgumentError(
                 f"listen={listen!r} is not a loopback address: Delve's server has no "

@@ -20,7 +20,7 @@ from conftest import CoreCase, CoreFactory, Leg
 
 import dlvclient
 from dlvclient import AsyncClient, Version
-from dlvclient._launcher import parse_address
+from dlvclient._transport import parse_address
 
 from . import procs
 from .conftest import fake_dlv, hang_guard
