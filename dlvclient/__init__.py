@@ -7,7 +7,7 @@ program died from its core dump.
 
 from __future__ import annotations
 
-from ._client import AsyncClient, GoroutineGroups, GoroutineStack, connect, open_core
+from ._client import AsyncClient
 from ._errors import (
     ClientClosedError,
     ConnectError,
@@ -65,6 +65,7 @@ from ._models import (
     VersionInfo,
 )
 from ._report import crash_report, diff_reports
+from ._results import GoroutineGroups, GoroutineStack
 from ._schema import (
     Bucket,
     BucketChange,
@@ -81,6 +82,7 @@ from ._schema import (
     Similarity,
     SourceLine,
 )
+from ._session import connect, open_core
 from ._version import Feature, Version
 
 __version__ = "0.1.0"

@@ -26,12 +26,13 @@ from pydantic import BaseModel, ValidationError
 from . import __version__
 from ._capture import Capture, CaptureError, build_go_program, run_and_capture
 from ._cli_output import diff_text, goroutine_line, report_html, report_text, stack_text
-from ._client import AsyncClient, open_core
+from ._client import AsyncClient
 from ._errors import DlvError
 from ._goprint import variable_text
 from ._models import EvalScope, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports
 from ._schema import CrashReport
+from ._session import open_core
 
 __all__ = ["EXIT_CODES", "main"]
 

@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import socket
-import sys
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from contextlib import aclosing, asynccontextmanager
-from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
-from anyio.abc import TaskGroup
 from pydantic import BaseModel
 
 from . import _models as m
 from ._codec import decode_reply, peek_nextg, prepare_decoders
 from ._connection import Connection, PendingCall
-from ._elf import check_inputs
 from ._errors import (
     ClientClosedError,
     DelveError,
-    DlvError,
-    DlvTimeoutError,
     InvalidArgumentError,
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
-from ._launcher import DlvProcess, LaunchOptions
 from ._report import crash_report
-from ._transport import connect_socket, parse_address
+from ._results import GoroutineGroups, GoroutineStack
 from ._version import FEATURES, Feature, Version
 
-if sys.version_info < (3, 11):
-    from exceptiongroup import BaseExceptionGroup
+if TYPE_CHECKING:
+    from ._launcher import DlvProcess
 
-__all__ = ["AsyncClient", "GoroutineGroups", "GoroutineStack", "connect", "open_core"]
+__all__ = ["AsyncClient"]
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -62,74 +51,6 @@ def _check_depth(depth: int) -> None:
             f"depth must be at most {_MAX_DEPTH:_}, got {depth}: Delve reserves memory for every "
             f"frame of the depth asked before it unwinds, and dies of a depth like 2**31"
         )
-
-
-class GoroutineStack:
-    """One goroutine with its stack frames, innermost first; unpacks as ``(goroutine, frames)``.
-
-    ``error`` is set (and ``frames`` empty) when Delve could not unwind this goroutine: one
-    unreadable goroutine in a damaged core does not end the whole walk.
-
-    ``frames`` is validated from Delve's reply when first read, in the thread that reads it:
-    the blocking facade hands stacks between threads as bytes, and frames nobody reads cost
-    nothing. A reply that does not have the expected shape raises
-    :class:`ResponseValidationError` there.
-    """
-
-    __slots__ = ("_frames", "_reply", "error", "goroutine")
-
-    def __init__(
-        self,
-        goroutine: m.Goroutine,
-        frames: list[m.Stackframe] | None = None,
-        error: DelveError | None = None,
-        *,
-        reply: bytes | None = None,
-    ) -> None:
-        self.goroutine = goroutine
-        self.error = error
-        self._frames = frames if frames is not None or reply is not None else []
-        self._reply = reply
-
-    @property
-    def frames(self) -> list[m.Stackframe]:
-        """The stack, innermost frame first (empty when ``error`` is set)."""
-        if self._frames is None:
-            assert self._reply is not None
-            self._frames = decode_reply("Stacktrace", self._reply, m.StacktraceOut).locations
-            self._reply = None
-        return self._frames
-
-    def __iter__(self) -> Iterator[Any]:
-        yield self.goroutine
-        yield self.frames
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, GoroutineStack):
-            return NotImplemented
-        return (self.goroutine, self.frames, self.error) == (
-            other.goroutine,
-            other.frames,
-            other.error,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        frames = "frames not read yet" if self._frames is None else f"{len(self._frames)} frames"
-        return f"<GoroutineStack of goroutine {self.goroutine.id}: {frames}, error={self.error!r}>"
-
-
-class GoroutineGroups(NamedTuple):
-    """Goroutines grouped by the server; each group keeps a few sample members."""
-
-    groups: list[m.GoroutineGroup]
-    goroutines: list[m.Goroutine]
-    too_many_groups: bool
-
-    def members(self, group: m.GoroutineGroup) -> list[m.Goroutine]:
-        """The sample members Delve returned for ``group``."""
-        return self.goroutines[group.offset : group.offset + group.count]
 
 
 class AsyncClient:
@@ -735,147 +656,3 @@ class AsyncClient:
     # --- triage -----------------------------------------------------------------------------------
 
     crash_report = crash_report
-
-
-# --- opening sessions ----------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def _task_group() -> AsyncIterator[TaskGroup]:
-    """A task group whose lone error comes out as itself.
-
-    The background tasks (reader, output drains) never raise, so the only error is the one
-    the ``async with`` body raised: users should catch that ``DlvError``, not a group.
-    """
-    try:
-        async with anyio.create_task_group() as tg:
-            yield tg
-    except BaseExceptionGroup as group:
-        if len(group.exceptions) != 1:
-            raise
-        error = group.exceptions[0]
-        raise error from error.__cause__
-
-
-@asynccontextmanager
-async def _session(
-    sock: socket.socket,
-    *,
-    process: DlvProcess | None,
-    default_timeout: float | None,
-    handshake_timeout: float,
-    detach_on_close: bool,
-) -> AsyncIterator[AsyncClient]:
-    """A client on a connection for the life of the block; detached and closed on the way out."""
-    conn = Connection(sock, closed_reason=process.closed_error if process else None)
-    client = AsyncClient(conn, default_timeout=default_timeout, process=process)
-    try:
-        await client._handshake(handshake_timeout)
-        yield client
-    except anyio.get_cancelled_exc_class():
-        # Cancelled: no detach that would wait on a server that may be why it was cancelled.
-        await conn.aclose(ClientClosedError("the session was cancelled"))
-        raise
-    finally:
-        with anyio.CancelScope(shield=True):
-            if detach_on_close and not conn.closed:
-                with contextlib.suppress(DlvError):
-                    await client.detach(timeout=5)
-            await conn.aclose()
-
-
-def _checked_paths(
-    executable: str | os.PathLike[str], core: str | os.PathLike[str]
-) -> tuple[Path, Path]:
-    """Both paths made absolute, after the ELF checks (file reads: run off the event loop)."""
-    # An absolute path starts with "/", so no file name can be taken for a dlv flag.
-    exe_path, core_path = Path(os.path.abspath(executable)), Path(os.path.abspath(core))
-    check_inputs(exe_path, core_path)
-    return exe_path, core_path
-
-
-@asynccontextmanager
-async def open_core(
-    executable: str | os.PathLike[str],
-    core: str | os.PathLike[str],
-    *,
-    dlv: str | os.PathLike[str] | None = None,
-    timeout: float | None = 120.0,
-    startup_timeout: float = 30.0,
-    check_go_version: bool = True,
-    listen: str | None = None,
-    allow_remote: bool = False,
-    extra_args: Sequence[str] = (),
-    env: Mapping[str, str] | None = None,
-) -> AsyncIterator[AsyncClient]:
-    """Start ``dlv core EXECUTABLE CORE --headless`` and yield a client connected to it.
-
-    Both files are checked first (present, readable, an ELF executable with debug info and an
-    ELF core of it). ``dlv`` is found from the argument, ``$DLV``, the checkout's
-    ``.tools/bin`` or PATH. dlv listens on a private unix socket where it supports one, else
-    on ``127.0.0.1``; ``listen`` overrides that (a non-loopback address needs
-    ``allow_remote=True``). ``timeout`` is the default per-call timeout. On exit, error or
-    cancellation dlv is detached, then terminated if it lingers: no process is left behind.
-    """
-    exe_path, core_path = await anyio.to_thread.run_sync(_checked_paths, executable, core)
-    options = LaunchOptions(
-        dlv=dlv,
-        listen=listen,
-        allow_remote=allow_remote,
-        check_go_version=check_go_version,
-        extra_args=tuple(extra_args),
-        startup_timeout=startup_timeout,
-        env=dict(env) if env is not None else None,
-    )
-    async with _task_group() as tg:
-        process = await DlvProcess.start(tg, exe_path, core_path, options)
-        try:
-            assert process.address is not None
-            try:
-                sock = await connect_socket(process.address)
-            except DlvError as exc:
-                raise await process.exit_error(what=str(exc)) from None
-            async with _session(
-                sock,
-                process=process,
-                default_timeout=timeout,
-                handshake_timeout=startup_timeout,
-                detach_on_close=True,
-            ) as client:
-                process.serving = True
-                yield client
-        finally:
-            await process.stop()
-            tg.cancel_scope.cancel()
-
-
-@asynccontextmanager
-async def connect(
-    address: str,
-    *,
-    timeout: float | None = 120.0,
-    connect_timeout: float = 10.0,
-    detach_on_close: bool = False,
-) -> AsyncIterator[AsyncClient]:
-    """Connect to a headless Delve server someone else started (``host:port`` or a socket path).
-
-    The client does not own that server: closing only disconnects, unless
-    ``detach_on_close`` asks it to shut the server down.
-    """
-    target = parse_address(address)
-    try:
-        with anyio.fail_after(connect_timeout):
-            sock = await connect_socket(target)
-    except TimeoutError:
-        raise DlvTimeoutError(
-            f"could not connect to dlv at {address!r} within {connect_timeout} s; check that "
-            f"a headless dlv listens there, or raise connect_timeout"
-        ) from None
-    async with _session(
-        sock,
-        process=None,
-        default_timeout=timeout,
-        handshake_timeout=connect_timeout,
-        detach_on_close=detach_on_close,
-    ) as client:
-        yield client

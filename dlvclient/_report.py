@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import anyio
 
@@ -20,6 +20,7 @@ from ._buckets import Bucketer, diff_buckets, fingerprint
 from ._errors import DlvError, InvalidArgumentError
 from ._goprint import go_quote, variable_text
 from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
+from ._protocols import ReadClient
 from ._schema import (
     CodeLocation,
     CrashReport,
@@ -33,9 +34,6 @@ from ._schema import (
     SourceLine,
 )
 from ._signals import go_signal_name, go_signal_text
-
-if TYPE_CHECKING:
-    from ._client import AsyncClient
 
 _T = TypeVar("_T")
 
@@ -218,7 +216,7 @@ class _Site:
 _MARKER_DEPTH = 32
 
 
-async def _locate(client: AsyncClient, depth: int) -> _Site | None:
+async def _locate(client: ReadClient, depth: int) -> _Site | None:
     """The crash on the core's current thread, if that thread was crashing."""
     state = await client.state()
     thread = state.current_thread
@@ -267,7 +265,7 @@ _LOAD_FIELDS = LoadConfig(
 _THROW_NAMES = ("throw", "fatal")
 
 
-async def _arg(client: AsyncClient, site: _Site, index: int, name: str) -> Variable | None:
+async def _arg(client: ReadClient, site: _Site, index: int, name: str) -> Variable | None:
     if not site.scoped:
         return None
     try:
@@ -278,7 +276,7 @@ async def _arg(client: AsyncClient, site: _Site, index: int, name: str) -> Varia
 
 
 async def _call_site_string(
-    client: AsyncClient, frames: Sequence[Stackframe], index: int
+    client: ReadClient, frames: Sequence[Stackframe], index: int
 ) -> str | None:
     """The string constant the caller of ``frames[index]`` passed it (amd64 only).
 
@@ -315,7 +313,7 @@ async def _call_site_string(
         return None
 
 
-async def _g_fields(client: AsyncClient, goroutine_id: int | None) -> dict[str, int]:
+async def _g_fields(client: ReadClient, goroutine_id: int | None) -> dict[str, int]:
     """The signal fields of the goroutine's ``g`` (``sig``, ``sigcode0``, ``sigcode1``,
     ``sigpc``), which sigpanic's preparation sets and Go's ``[signal ...]`` line prints."""
     if goroutine_id is None:
@@ -329,7 +327,7 @@ async def _g_fields(client: AsyncClient, goroutine_id: int | None) -> dict[str, 
     return {name: value for name, value in values.items() if isinstance(value, int)}
 
 
-async def _reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
+async def _reason(client: ReadClient, site: _Site, notes: list[str]) -> Reason:
     g = await _g_fields(client, site.goroutine_id)
     if site.kind is ReasonKind.SIGNAL and site.marker.function_name == "runtime.sighandler":
         return await _handler_reason(client, site, notes)
@@ -356,7 +354,7 @@ async def _reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
     )
 
 
-async def _panic_text(client: AsyncClient, site: _Site) -> str:
+async def _panic_text(client: ReadClient, site: _Site) -> str:
     # Before printing, the runtime replaces an error or Stringer panic value by its text
     # (preprintpanics), so _panic.arg mostly holds exactly what Go printed.
     if site.goroutine_id is not None:
@@ -374,7 +372,7 @@ async def _panic_text(client: AsyncClient, site: _Site) -> str:
     return ""
 
 
-async def _throw_text(client: AsyncClient, site: _Site) -> str:
+async def _throw_text(client: ReadClient, site: _Site) -> str:
     if site.marker.function_name.rsplit(".", 1)[-1] not in _THROW_NAMES:
         return ""
     value = await _arg(client, site, site.index, "s")
@@ -383,7 +381,7 @@ async def _throw_text(client: AsyncClient, site: _Site) -> str:
     return await _call_site_string(client, site.frames, site.index) or ""
 
 
-async def _handler_reason(client: AsyncClient, site: _Site, notes: list[str]) -> Reason:
+async def _handler_reason(client: ReadClient, site: _Site, notes: list[str]) -> Reason:
     value = await _arg(client, site, site.index, "sig")
     number = value.to_python() if value is not None else None
     if not isinstance(number, int):
@@ -465,7 +463,7 @@ def _read_lines(path: str) -> list[str] | None:
 
 
 async def _report_frames(
-    client: AsyncClient,
+    client: ReadClient,
     site: _Site,
     *,
     detail_frames: int,
@@ -500,7 +498,7 @@ async def _report_frames(
 
 
 async def _scan_goroutines(
-    client: AsyncClient,
+    client: ReadClient,
     *,
     go_version: str | None,
     bucketer: Bucketer,
@@ -547,7 +545,7 @@ def _level(similarity: Similarity | str) -> Similarity:
 
 
 async def crash_report(
-    client: AsyncClient,
+    client: ReadClient,
     *,
     similarity: Similarity | str = Similarity.EXACT,
     depth: int = 64,

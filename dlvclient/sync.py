@@ -16,7 +16,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from . import _client
+from . import _session
 from ._client import AsyncClient
 from ._errors import ClientClosedError
 from ._version import Feature, Version
@@ -273,8 +273,8 @@ def _blocking_session(
     return open_session
 
 
-open_core = _blocking_session(_client.open_core)
+open_core = _blocking_session(_session.open_core)
 """Blocking :func:`dlvclient.open_core`: ``with open_core(exe, core) as client: ...``."""
 
-connect = _blocking_session(_client.connect)
+connect = _blocking_session(_session.connect)
 """Blocking :func:`dlvclient.connect`."""

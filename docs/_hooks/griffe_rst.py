@@ -28,7 +28,7 @@ _ROLE = re.compile(r":(?:class|func|meth|attr|data|exc|mod|obj):`(?P<tilde>~?)(?
 _BLOCKING_METHOD = re.compile(
     r"_Blocking(?P<iter>Iter)?\(AsyncClient\.(?P<name>\w+)(?:, [^()]*)?\)"
 )
-_BLOCKING_SESSION = re.compile(r"_blocking_session\(_client\.(?P<name>\w+)\)")
+_BLOCKING_SESSION = re.compile(r"_blocking_session\(_session\.(?P<name>\w+)\)")
 _CONTEXT_MANAGERS = {
     "asynccontextmanager": "AbstractAsyncContextManager",
     "contextmanager": "AbstractContextManager",
@@ -70,7 +70,8 @@ class RstToMarkdown(griffe.Extension):
 
     def _blocking_twins(self, pkg: griffe.Module) -> None:
         sync, asynchronous = _lookup(pkg, "sync"), _lookup(pkg, "_client")
-        if not isinstance(sync, griffe.Module) or asynchronous is None:
+        sessions = _lookup(pkg, "_session")
+        if not isinstance(sync, griffe.Module) or asynchronous is None or sessions is None:
             return
         client, async_client = _lookup(sync, "Client"), _lookup(asynchronous, "AsyncClient")
         if client is None or async_client is None:
@@ -90,7 +91,7 @@ class RstToMarkdown(griffe.Extension):
             if member.is_alias:
                 continue
             match = _BLOCKING_SESSION.fullmatch(str(getattr(member, "value", "")))
-            original = _lookup(asynchronous, match["name"]) if match else None
+            original = _lookup(sessions, match["name"]) if match else None
             if match and isinstance(original, griffe.Function):
                 returns = griffe.ExprSubscript("AbstractContextManager", client_name)
                 _replace(sync, member, original, returns, member.docstring)

@@ -25,7 +25,7 @@ import pytest
 from anyio.abc import TaskGroup
 from conftest import CoreCase, Leg
 
-import dlvclient._client
+import dlvclient._session
 from dlvclient._capture import build_go_program, run_and_capture
 from dlvclient._connection import Connection, PendingCall
 
@@ -141,7 +141,7 @@ def no_leaks() -> Iterator[None]:
 @pytest.fixture
 def no_elf_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the pre-spawn file checks, so that dlv itself meets the bad file."""
-    monkeypatch.setattr(dlvclient._client, "check_inputs", lambda executable, core: None)
+    monkeypatch.setattr(dlvclient._session, "check_inputs", lambda executable, core: None)
 
 
 def fake_dlv(directory: Path, body: str, name: str = "dlv") -> Path:
