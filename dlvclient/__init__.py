@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._client import AsyncClient
 from ._errors import (
+    CaptureError,
     ClientClosedError,
     ConnectError,
     ConnectionClosedError,
@@ -96,6 +97,7 @@ __all__ = [
     "BucketChange",
     "BucketDiff",
     "BucketFrame",
+    "CaptureError",
     "ClientClosedError",
     "CodeLocation",
     "ConnectError",

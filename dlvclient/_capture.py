@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ._errors import DlvError
+from ._errors import CaptureError
 from ._signals import CORE_SIGNALS, signal_name
 
 __all__ = [
@@ -64,18 +64,6 @@ except OSError as exc:
     sys.stderr.write(f"dlvclient: cannot execute {sys.argv[1]}: {exc}\\n")
     os._exit(127)
 """
-
-
-class CaptureError(DlvError):
-    """Building a Go program, running it, or finding its core file failed.
-
-    ``output`` holds what the failing command printed (the compiler's messages, the program's
-    stderr), when there is any.
-    """
-
-    def __init__(self, message: str, *, output: str = "") -> None:
-        super().__init__(f"{message}\n{output}".rstrip() if output else message)
-        self.output = output
 
 
 # --- building ------------------------------------------------------------------------------------

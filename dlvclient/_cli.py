@@ -24,10 +24,10 @@ import anyio
 from pydantic import BaseModel, ValidationError
 
 from . import __version__
-from ._capture import Capture, CaptureError, build_go_program, run_and_capture
+from ._capture import Capture, build_go_program, run_and_capture
 from ._cli_output import diff_text, goroutine_line, report_html, report_text, stack_text
 from ._client import AsyncClient
-from ._errors import DlvError
+from ._errors import CaptureError, DlvError
 from ._goprint import variable_text
 from ._models import EvalScope, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports

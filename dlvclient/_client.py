@@ -21,7 +21,7 @@ from ._errors import (
 )
 from ._report import crash_report
 from ._results import GoroutineGroups, GoroutineStack
-from ._version import FEATURES, Feature, Version
+from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
 
 if TYPE_CHECKING:
     from ._launcher import DlvProcess
@@ -535,8 +535,7 @@ class AsyncClient:
             raise InvalidArgumentError("address and length must be 0 or more")
         if address + length > 2**64:
             raise InvalidArgumentError("the range must end at or below 2**64, the address space")
-        version = self.server_version
-        chunk = 1000 if version is not None and version < Version(1, 24, 0) else 65536
+        chunk = 65536 if self.supports(LONG_MEMORY_READS) else 1000
         parts: list[bytes] = []
         # Pipelined like goroutine_stacks, so a long read neither waits on every chunk nor
         # queues them all at Delve at once.

@@ -1,10 +1,48 @@
-"""The exception tree: every failure dlvclient reports is a :class:`DlvError`."""
+"""The exception tree: every failure dlvclient reports is a :class:`DlvError`.
+
+``DlvError`` is anything dlvclient raises; ``DelveError`` is one kind of it, Delve itself
+answering a call with an error (its text verbatim in ``message``)::
+
+    DlvError
+    ├── LaunchError                 dlv could not be started, or died before serving
+    │   ├── DlvNotFoundError        no dlv binary (the message says how to install one)
+    │   ├── InvalidTargetError      the executable or core cannot be used
+    │   └── GoVersionError          the target's Go is outside this Delve's range
+    ├── CaptureError                building, running or crashing a program found no core
+    ├── TransportError              the connection failed
+    │   ├── ConnectError            the server could not be reached
+    │   ├── ConnectionClosedError   the connection closed (or dlv died) with calls pending
+    │   └── ProtocolError           the server sent something that is not JSON-RPC
+    ├── DlvTimeoutError             a call or startup took too long (also a TimeoutError)
+    ├── ResponseValidationError     a reply did not have the shape of that method's result
+    ├── UsageError                  the client was used in a way it does not support
+    │   ├── ClientClosedError       a call on a closed client
+    │   └── InvalidArgumentError    an argument out of range (also a ValueError)
+    ├── UnsupportedFeatureError     the server's Delve is too old for the call
+    └── DelveError                  Delve answered with an error
+        ├── SymbolNotFoundError     a name not in scope, optimized away or unknown
+        ├── UnknownGoroutineError   no goroutine with that id
+        ├── UnknownThreadError      no thread with that id
+        ├── UnknownFrameError       no such frame (or deferred call)
+        ├── ExpressionError         the expression did not parse or evaluate
+        ├── NotPossibleOnCoreError  the operation needs a live process
+        ├── LocationNotFoundError   a location spec matched nothing
+        ├── MemoryReadError         memory that is not in the core
+        └── InternalDebuggerError   Delve panicked serving the call
+
+Every message says what is wrong and what to do about it; the install advice is built here,
+from the pinned Delve in :mod:`dlvclient._version`, and nowhere else.
+"""
 
 from __future__ import annotations
 
 import re
 
+from ._version import Version, delve_for_go, install_command
+
 __all__ = [
+    "INSTALL_HINT",
+    "CaptureError",
     "ClientClosedError",
     "ConnectError",
     "ConnectionClosedError",
@@ -35,6 +73,21 @@ __all__ = [
 
 class DlvError(Exception):
     """Base class of every error raised by dlvclient."""
+
+
+#: What to do when no usable dlv is found.
+INSTALL_HINT = (
+    f"install it with `{install_command()}`, then put it on PATH, set $DLV to its path, "
+    f"or pass dlv=PATH"
+)
+
+
+def install_for_go(go_version: str) -> str:
+    """The ``go install`` of a Delve that debugs programs built by Go ``go_version``."""
+    try:
+        return install_command(delve_for_go(Version.parse(go_version)))
+    except ValueError:
+        return install_command("latest")
 
 
 # --- launching -----------------------------------------------------------------------------------
@@ -77,6 +130,18 @@ class GoVersionError(LaunchError):
         self.go_version = go_version
         self.delve_version = delve_version
         self.supported = supported
+
+
+class CaptureError(DlvError):
+    """Building a Go program, running it, or finding its core file failed.
+
+    ``output`` holds what the failing command printed (the compiler's messages, the program's
+    stderr), when there is any.
+    """
+
+    def __init__(self, message: str, *, output: str = "") -> None:
+        super().__init__(f"{message}\n{output}".rstrip() if output else message)
+        self.output = output
 
 
 # --- transport -----------------------------------------------------------------------------------
@@ -129,7 +194,7 @@ class UnsupportedFeatureError(DlvError):
         needs = f"needs Delve {since} or newer" if since else "is not supported"
         super().__init__(
             f"{feature} {needs}, but the server runs Delve {delve_version}; install a newer "
-            f"Delve (go install github.com/go-delve/delve/cmd/dlv@latest)"
+            f"Delve ({install_command()})"
         )
         self.feature = feature
         self.since = since

@@ -20,6 +20,7 @@ from anyio.abc import Process, TaskGroup
 
 from ._codec import LineBuffer
 from ._errors import (
+    INSTALL_HINT,
     ConnectionClosedError,
     DlvError,
     DlvNotFoundError,
@@ -28,6 +29,7 @@ from ._errors import (
     InvalidArgumentError,
     InvalidTargetError,
     LaunchError,
+    install_for_go,
 )
 from ._transport import Address, is_loopback, parse_address
 from ._version import GO_SUPPORT, UNIX_LISTEN, Version, parse_delve_version
@@ -37,10 +39,6 @@ __all__ = ["DlvProcess", "LaunchOptions", "find_dlv"]
 logger = logging.getLogger("dlvclient")
 
 _LISTENING = b"API server listening at: "
-_INSTALL_HINT = (
-    "install it with `go install github.com/go-delve/delve/cmd/dlv@v1.27.2`, "
-    "then put it on PATH, set $DLV to its path, or pass dlv=PATH"
-)
 # The checkout's own tools folder, filled by scripts/_setup.sh.
 _TOOLS_DLV = Path(__file__).resolve().parent.parent / ".tools" / "bin" / "dlv"
 _STDERR_TAIL = 60
@@ -67,14 +65,14 @@ def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
         found = shutil.which(str(value))
         if found is None:
             raise DlvNotFoundError(
-                f"{origin}{value} is not an executable dlv binary; {_INSTALL_HINT}"
+                f"{origin}{value} is not an executable dlv binary; {INSTALL_HINT}"
             )
         return Path(found).resolve()
     if os.access(_TOOLS_DLV, os.X_OK):
         return _TOOLS_DLV
     found = shutil.which("dlv")
     if found is None:
-        raise DlvNotFoundError(f"dlv (Delve) was not found; {_INSTALL_HINT}")
+        raise DlvNotFoundError(f"dlv (Delve) was not found; {INSTALL_HINT}")
     return Path(found).resolve()
 
 
@@ -189,7 +187,7 @@ class DlvProcess:
             )
         except OSError as exc:
             _remove_dir(socket_dir)
-            raise DlvNotFoundError(f"could not run {dlv}: {exc}; {_INSTALL_HINT}") from None
+            raise DlvNotFoundError(f"could not run {dlv}: {exc}; {INSTALL_HINT}") from None
         except BaseException:
             _remove_dir(socket_dir)  # cancelled while dlv was being started
             raise
@@ -334,7 +332,7 @@ def classify_exit(code: int, stderr: str, version: Version | None) -> LaunchErro
             return GoVersionError(
                 f"the target was built with Go {go_version}, but Delve {delve} supports "
                 f"{what}; install a Delve that supports Go {go_version} "
-                f"(go install github.com/go-delve/delve/cmd/dlv@latest), or pass "
+                f"({install_for_go(go_version)}), or pass "
                 f"check_go_version=False (dlv --check-go-version=false) to try anyway. {said}",
                 go_version=go_version,
                 delve_version=delve,

@@ -9,9 +9,13 @@ from typing import NamedTuple
 __all__ = [
     "FEATURES",
     "GO_SUPPORT",
+    "LONG_MEMORY_READS",
+    "PINNED_DELVE",
     "UNIX_LISTEN",
     "Feature",
     "Version",
+    "delve_for_go",
+    "install_command",
     "parse_delve_version",
     "parse_go_version",
 ]
@@ -70,12 +74,15 @@ class Feature:
 
 
 UNIX_LISTEN = Feature("listening on a unix socket (--listen=unix:)", Version(1, 22, 1))
+# ExamineMemory refuses more than 1000 bytes a call before this release (65536 since).
+LONG_MEMORY_READS = Feature("ExamineMemory reads of more than 1000 bytes", Version(1, 24, 0))
 
 # Methods and fields added after Delve 1.20, the oldest release dlvclient supports.
 FEATURES: dict[str, Feature] = {
     feature.name: feature
     for feature in (
         UNIX_LISTEN,
+        LONG_MEMORY_READS,
         Feature("ListTargets", Version(1, 21, 0)),
         Feature("FollowExec", Version(1, 21, 0)),
         Feature("DebugInfoDirectories", Version(1, 21, 0)),
@@ -102,3 +109,34 @@ GO_SUPPORT: dict[tuple[int, int], tuple[str, str]] = {
     (1, 26): ("1.24", "1.26"),
     (1, 27): ("1.25", "1.27"),
 }
+
+
+#: The Delve release dlvclient is developed and tested against (scripts/_setup.sh reads it here).
+PINNED_DELVE = Version(1, 27, 2)
+
+_DLV_PACKAGE = "github.com/go-delve/delve/cmd/dlv"
+
+
+def install_command(version: str | None = None) -> str:
+    """The ``go install`` of Delve at ``version`` (``"v1.22"``, ``"latest"``; default: pinned)."""
+    return f"go install {_DLV_PACKAGE}@{version or f'v{PINNED_DELVE}'}"
+
+
+def delve_for_go(go: Version) -> str:
+    """The Delve to install for a target built by Go ``go``, as a ``go install`` version.
+
+    The pinned release when it supports that Go, else the newest release in
+    :data:`GO_SUPPORT` that does (``"v1.22"``); ``"latest"`` for a Go newer than the table,
+    the oldest release in it for a Go older than that.
+    """
+    ranges = {
+        delve: (Version.parse(low), Version.parse(high))
+        for delve, (low, high) in GO_SUPPORT.items()
+    }
+    fits = [delve for delve, (low, high) in ranges.items() if low[:2] <= go[:2] <= high[:2]]
+    if PINNED_DELVE[:2] in fits:
+        return f"v{PINNED_DELVE}"
+    if not fits:
+        newest = max(high[:2] for _, high in ranges.values())
+        return "latest" if go[:2] > newest else "v{}.{}".format(*min(ranges))
+    return "v{}.{}".format(*max(fits))

@@ -2,10 +2,16 @@
 # Sourced by scripts/test and scripts/demo: prepares the project's .venv and its pinned Delve,
 # and leaves the caller in the repository root with .tools/bin first on PATH.
 
-DLV_VERSION=1.27.2
-
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
+
+# The pinned Delve has one home, dlvclient/_version.py: PINNED_DELVE = Version(1, 27, 2).
+DLV_VERSION="$(sed -n 's/^PINNED_DELVE = Version(\([0-9]*\), \([0-9]*\), \([0-9]*\)).*/\1.\2.\3/p' \
+    dlvclient/_version.py)"
+if [[ -z "$DLV_VERSION" ]]; then
+    echo "error: no PINNED_DELVE line in dlvclient/_version.py" >&2
+    exit 1
+fi
 
 # go.dev/doc/install puts Go in /usr/local/go, which is not always on PATH.
 if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
