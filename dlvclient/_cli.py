@@ -436,7 +436,7 @@ def _session_options() -> argparse.ArgumentParser:
     group.add_argument(
         "--dlv",
         metavar="PATH",
-        help="the dlv binary (default: $DLV, the checkout's .tools/bin/dlv, then PATH)",
+        help="the dlv binary (default: $DLV, then dlv on PATH)",
     )
     group.add_argument(
         "--timeout",

@@ -39,8 +39,6 @@ __all__ = ["DlvProcess", "LaunchOptions", "find_dlv"]
 logger = logging.getLogger("dlvclient")
 
 _LISTENING = b"API server listening at: "
-# The checkout's own tools folder, filled by scripts/_setup.sh.
-_TOOLS_DLV = Path(__file__).resolve().parent.parent / ".tools" / "bin" / "dlv"
 _STDERR_TAIL = 60
 
 
@@ -58,7 +56,7 @@ class LaunchOptions:
 
 
 def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Locate dlv: the explicit path, ``$DLV``, the checkout's ``.tools/bin``, then PATH."""
+    """Locate dlv: the explicit path, then ``$DLV``, then PATH."""
     for origin, value in (("dlv=", explicit), ("$DLV", os.environ.get("DLV"))):
         if value is None or str(value) == "":
             continue
@@ -68,8 +66,6 @@ def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
                 f"{origin}{value} is not an executable dlv binary; {INSTALL_HINT}"
             )
         return Path(found).resolve()
-    if os.access(_TOOLS_DLV, os.X_OK):
-        return _TOOLS_DLV
     found = shutil.which("dlv")
     if found is None:
         raise DlvNotFoundError(f"dlv (Delve) was not found; {INSTALL_HINT}")
