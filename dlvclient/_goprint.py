@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 
 from ._models import Variable, VariableKind
+from ._quoting import go_quote
 
-__all__ = ["go_quote", "variable_text"]
+__all__ = ["variable_text"]
 
 
 class _Pretty(enum.IntFlag):
@@ -19,17 +20,6 @@ class _Pretty(enum.IntFlag):
 # Strings longer than this put the elements of arrays and structs on lines of their own.
 _MAX_SHORT_STRING_LEN = 7
 _INDENT = "\t"
-_GO_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-    '"': '\\"',
-    "\\": "\\\\",
-}
 _NESTING_KINDS = frozenset(
     {
         VariableKind.SLICE,
@@ -39,24 +29,6 @@ _NESTING_KINDS = frozenset(
         VariableKind.INTERFACE,
     }
 )
-
-
-def go_quote(text: str) -> str:
-    """``text`` as Go's ``%q`` (``strconv.Quote``) writes it."""
-    out = ['"']
-    for char in text:
-        if char in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[char])
-        elif char.isprintable():
-            out.append(char)
-        elif ord(char) < 0x80:
-            out.append(f"\\x{ord(char):02x}")
-        elif ord(char) < 0x10000:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(f"\\U{ord(char):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def variable_text(var: Variable, *, multiline: bool = True) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import enum
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Annotated, Any, ClassVar, Final, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from ._quoting import go_quote
 from ._version import Version, parse_delve_version, parse_go_version
 from ._waitreason import wait_reason_string
 
@@ -570,7 +570,7 @@ class Variable(DelveModel):
             self.flags & (VariableFlags.FAKE_ADDRESS | VariableFlags.CPU_REGISTER)
         )
         if has_address:
-            whole = f"*(*{_go_quote(self.type)})({self.addr:#x})"
+            whole = f"*(*{go_quote(self.type)})({self.addr:#x})"
             target = f"({whole})"
         elif expr is not None:
             whole = expr
@@ -607,11 +607,6 @@ class Variable(DelveModel):
             return None
         converter = _CONVERTERS.get(self.kind)
         return converter(self) if converter is not None else None
-
-
-def _go_quote(text: str) -> str:
-    # A JSON string literal is also a valid Go one for anything a type name can contain.
-    return json.dumps(text, ensure_ascii=False)
 
 
 _ELEMENT_KINDS: Final = frozenset(

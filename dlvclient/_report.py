@@ -18,9 +18,10 @@ import anyio
 
 from ._buckets import Bucketer, diff_buckets, fingerprint
 from ._errors import DlvError, InvalidArgumentError
-from ._goprint import go_quote, variable_text
+from ._goprint import variable_text
 from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
 from ._protocols import ReadClient
+from ._quoting import go_quote
 from ._schema import (
     CodeLocation,
     CrashReport,

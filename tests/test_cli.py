@@ -17,8 +17,9 @@ from dlvclient import _cli
 from dlvclient._capture import build_go_program
 from dlvclient._cli import main
 from dlvclient._cli_output import report_html, report_text
-from dlvclient._goprint import go_quote, variable_text
+from dlvclient._goprint import variable_text
 from dlvclient._models import Variable, VariableKind
+from dlvclient._quoting import go_quote
 from dlvclient._schema import CrashReport
 
 SEED_LINE = "b[0] = 'H'"
