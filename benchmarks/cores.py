@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from dlvclient._capture import build_go_program, run_and_capture
+from dlvclient._capture import make_core
 
 HERE = Path(__file__).resolve().parent
 PROGRAM = HERE / "program"
@@ -90,14 +90,12 @@ def get_core(n: int, *, cache: Path = CACHE, log: bool = True) -> BenchCore:
             print(f"bench: building and crashing a core with {n} goroutines", flush=True)
         # GOTOOLCHAIN=local: the go.mod's go line must not make go fetch another toolchain.
         env = {**os.environ, "GOTOOLCHAIN": "local"}
-        built = build_go_program(PROGRAM, scratch / exe.name, env=env)
         # The dying runtime prints every goroutine's traceback before it dumps core.
-        capture = run_and_capture(
-            [str(built), f"-n={n}"], cwd=scratch, env=env, timeout=120 + n / 200
+        crash = make_core(
+            PROGRAM, scratch, name=exe.name, args=[f"-n={n}"], env=env, timeout=120 + n / 200
         )
-        if capture.core is None:
-            raise RuntimeError(f"no core with {n} goroutines: {capture.reason}")
-        capture.core.rename(scratch / core.name)
+        crash.core.rename(scratch / core.name)
+        capture = crash.capture
         (scratch / "capture.json").write_text(
             json.dumps({"n": n, "signal": capture.signal_name, "seconds": capture.duration})
         )

@@ -1,9 +1,11 @@
 """Make a crash scene: build a Go program, run it until it dies, and find its core file.
 
-:func:`build_go_program` compiles a program the way Delve likes it (no optimizations, no
-inlining); :func:`run_and_capture` runs it with ``GOTRACEBACK=crash`` and core dumps enabled,
-then finds where the kernel wrote the core by reading ``kernel.core_pattern``.
-:func:`resolve_core_pattern` is the pure part of that lookup.
+:func:`make_core` does all three and is what the CLI's demo, the tests and the benchmark
+use. Its parts: :func:`build_go_program` compiles a program the way Delve likes it (no
+optimizations, no inlining); :func:`run_and_capture` runs it with ``GOTRACEBACK=crash`` and
+core dumps enabled, then finds where the kernel wrote the core by reading
+``kernel.core_pattern``; :func:`require_core` turns a run that left no core into a
+:class:`CaptureError`. :func:`resolve_core_pattern` is the pure part of the lookup.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ._errors import CaptureError
+from ._errors import CaptureError, NoCoreError
 from ._signals import CORE_SIGNALS, signal_name
 
 __all__ = [
@@ -33,9 +35,12 @@ __all__ = [
     "CoreFile",
     "CorePipe",
     "CoreTarget",
+    "Crash",
     "DumpFacts",
     "build_go_program",
+    "make_core",
     "read_core_pattern",
+    "require_core",
     "resolve_core_pattern",
     "run_and_capture",
 ]
@@ -315,6 +320,13 @@ class Capture:
         """The killing signal's name, such as ``"SIGABRT"``."""
         return None if self.signal is None else signal_name(self.signal)
 
+    @property
+    def ending(self) -> str:
+        """How the program ended, for a message: ``was killed by SIGABRT after 0.3 s``."""
+        if self.signal_name is not None:
+            return f"was killed by {self.signal_name} after {self.duration:.1f} s"
+        return f"exited with status {self.returncode} after {self.duration:.1f} s"
+
 
 def _resolve_executable(program: str, cwd: Path, env: Mapping[str, str]) -> Path:
     if os.sep in program:
@@ -517,3 +529,63 @@ def _child_core_limit() -> int | None:
         return 2**64 - 1  # the kernel prints RLIM_INFINITY as an unsigned long
     # root may or may not be allowed to raise the hard limit
     return None if os.geteuid() == 0 else hard
+
+
+# --- all at once ---------------------------------------------------------------------------------
+
+
+def require_core(capture: Capture) -> Path:
+    """The core of ``capture``; :class:`NoCoreError` (with the program's stderr) if none."""
+    if capture.core is None:
+        raise NoCoreError(
+            f"{capture.argv[0]} {capture.ending}, and left no core: {capture.reason}",
+            output=capture.stderr[-2000:],
+        )
+    return capture.core
+
+
+@dataclass(frozen=True)
+class Crash:
+    """A crash scene: the program built, and the core its crash left."""
+
+    exe: Path
+    core: Path
+    capture: Capture
+
+
+def make_core(
+    source_dir: Path,
+    scene: Path,
+    *,
+    name: str | None = None,
+    args: Sequence[str] = (),
+    go: str = "go",
+    optimize: bool = False,
+    pie: bool = False,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
+    signal_after: float | None = None,
+) -> Crash:
+    """Build the Go program in ``source_dir`` into ``scene``, run it there until it dies and
+    return its executable and core.
+
+    ``name`` is the executable's (default: the directory's name), ``args`` its arguments; the
+    build options are :func:`build_go_program`'s and the run options
+    :func:`run_and_capture`'s, ``env`` serving both. Raises :class:`CaptureError` when the
+    build fails, :class:`NoCoreError` when the run leaves no core (whatever the reason).
+    """
+    exe = build_go_program(
+        source_dir,
+        Path(scene) / (name or Path(source_dir).name),
+        go=go,
+        optimize=optimize,
+        pie=pie,
+        env=env,
+    )
+    try:
+        capture = run_and_capture(
+            [str(exe), *args], cwd=scene, env=env, timeout=timeout, signal_after=signal_after
+        )
+    except CaptureError as exc:  # it ran (or tried to) and left no core
+        raise NoCoreError(str(exc)) from None
+    return Crash(exe, require_core(capture), capture)

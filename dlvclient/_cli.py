@@ -24,10 +24,10 @@ import anyio
 from pydantic import BaseModel, ValidationError
 
 from . import __version__
-from ._capture import Capture, build_go_program, run_and_capture
+from ._capture import make_core, require_core, run_and_capture
 from ._cli_output import diff_text, goroutine_line, report_html, report_text, stack_text
 from ._client import AsyncClient
-from ._errors import CaptureError, DlvError
+from ._errors import CaptureError, DlvError, NoCoreError
 from ._goprint import variable_text
 from ._models import EvalScope, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports
@@ -287,21 +287,12 @@ def _capture(argv: Sequence[str], cwd: Path, args: argparse.Namespace) -> tuple[
         capture = run_and_capture(
             argv, cwd=cwd, timeout=args.run_timeout, signal_after=args.signal_after
         )
+        core = require_core(capture)
     except CaptureError as exc:
         raise _NoCore(str(exc)) from None
-    how = _ending(capture)
-    if capture.core is None:
-        raise _NoCore(f"{argv[0]} {how}, and left no core: {capture.reason}")
-    exe = _executable(argv[0], cwd)
-    _note(f"{argv[0]} {how}")
-    _note(f"core: {capture.core}")
-    return exe, capture.core
-
-
-def _ending(capture: Capture) -> str:
-    if capture.signal_name is not None:
-        return f"was killed by {capture.signal_name} after {capture.duration:.1f} s"
-    return f"exited with status {capture.returncode} after {capture.duration:.1f} s"
+    _note(f"{argv[0]} {capture.ending}")
+    _note(f"core: {core}")
+    return _executable(argv[0], cwd), core
 
 
 def _executable(program: str, cwd: Path) -> Path:
@@ -349,9 +340,19 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     with _scene(args.keep) as scene:
         kept = "" if args.keep else " (removed afterwards; --keep DIR keeps the files)"
         _note(f"building {source} in {scene}{kept}")
-        exe = build_go_program(source, scene / "seed")
-        exe, core = _capture([str(exe)], scene, args)
-        return _cmd_report_files(args, str(exe), str(core))
+        try:
+            crash = make_core(
+                source,
+                scene,
+                name="seed",
+                timeout=args.run_timeout,
+                signal_after=args.signal_after,
+            )
+        except NoCoreError as exc:
+            raise _NoCore(str(exc)) from None
+        _note(f"{crash.exe} {crash.capture.ending}")
+        _note(f"core: {crash.core}")
+        return _cmd_report_files(args, str(crash.exe), str(crash.core))
 
 
 # --- report and diff -------------------------------------------------------------------------

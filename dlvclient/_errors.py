@@ -8,7 +8,8 @@ answering a call with an error (its text verbatim in ``message``)::
     │   ├── DlvNotFoundError        no dlv binary (the message says how to install one)
     │   ├── InvalidTargetError      the executable or core cannot be used
     │   └── GoVersionError          the target's Go is outside this Delve's range
-    ├── CaptureError                building, running or crashing a program found no core
+    ├── CaptureError                building or running a program to crash it failed
+    │   └── NoCoreError             it ran, but no core came of it
     ├── TransportError              the connection failed
     │   ├── ConnectError            the server could not be reached
     │   ├── ConnectionClosedError   the connection closed (or dlv died) with calls pending
@@ -58,6 +59,7 @@ __all__ = [
     "LaunchError",
     "LocationNotFoundError",
     "MemoryReadError",
+    "NoCoreError",
     "NotPossibleOnCoreError",
     "ProtocolError",
     "ResponseValidationError",
@@ -142,6 +144,10 @@ class CaptureError(DlvError):
     def __init__(self, message: str, *, output: str = "") -> None:
         super().__init__(f"{message}\n{output}".rstrip() if output else message)
         self.output = output
+
+
+class NoCoreError(CaptureError):
+    """The program ran but no core came of it: it exited, hung, or the kernel wrote none."""
 
 
 # --- transport -----------------------------------------------------------------------------------
