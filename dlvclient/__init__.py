@@ -85,9 +85,7 @@ from ._schema import (
     SourceLine,
 )
 from ._session import connect, open_core
-from ._version import Feature, Version
-
-__version__ = "0.1.0"
+from ._version import Feature, Version, __version__
 
 __all__ = [
     "Ancestor",

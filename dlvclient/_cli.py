@@ -23,7 +23,6 @@ from typing import Any, TextIO
 import anyio
 from pydantic import BaseModel, ValidationError
 
-from . import __version__
 from ._capture import make_core, require_core, run_and_capture
 from ._cli_output import diff_text, goroutine_line, report_html, report_text, stack_text
 from ._client import AsyncClient
@@ -33,6 +32,7 @@ from ._models import EvalScope, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports
 from ._schema import CrashReport
 from ._session import open_core
+from ._version import __version__
 
 __all__ = ["EXIT_CODES", "main"]
 

@@ -360,8 +360,9 @@ def _listen_argument(options: LaunchOptions, version: Version | None) -> tuple[s
                 f"listen='unix' needs Delve {UNIX_LISTEN.since} or newer "
                 f"(this dlv is {version or 'of unknown version'}); use listen='tcp'"
             )
-        # mkdtemp makes the directory 0700: only this user can reach the socket inside.
-        socket_dir = tempfile.mkdtemp(prefix="dlvclient-")
+        # mkdtemp makes the directory 0700: only this user can reach the socket inside. The
+        # pid in its name tells whose it is (and lets a process find the ones it left).
+        socket_dir = tempfile.mkdtemp(prefix=f"dlvclient-{os.getpid()}-")
         return f"unix:{socket_dir}/dlv.sock", socket_dir
     address = parse_address(listen)
     # To a listener an empty host (":0") means every interface, not the loopback it means

@@ -1,10 +1,13 @@
-"""Delve versions and the features each one introduced."""
+"""Versions: Delve releases and the features each introduced, the pinned Delve, dlvclient's own."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
+
+#: dlvclient's own version (the wheel's, read from here by the build).
+__version__ = "0.1.0"
 
 __all__ = [
     "FEATURES",

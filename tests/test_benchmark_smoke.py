@@ -13,7 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, require_leg
+import pytest
+
+from tests.support import ROOT, require_leg
+
+pytestmark = pytest.mark.needs_dlv
 
 BENCH = ROOT / "benchmarks" / "bench.py"
 PARKED = 200

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, CoreCase, CoreFactory, Leg
 
 from dlvclient import _cli
 from dlvclient._capture import build_go_program
-from dlvclient._cli import main
-from dlvclient._cli_output import report_html, report_text
-from dlvclient._goprint import variable_text
-from dlvclient._models import Variable, VariableKind
-from dlvclient._quoting import go_quote
-from dlvclient._schema import CrashReport
+from tests.support import CoreCase, CoreFactory, Leg, Run, cli
+
+pytestmark = pytest.mark.needs_dlv
 
 SEED_LINE = "b[0] = 'H'"
 # A frame as dlv's bt prints it: "N  0xPC in function".
 BACKTRACE_MODIFY = re.compile(r" *\d+  0x[0-9a-f]{16} in main\.Modify$")
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Run:
-    """Run ``dlvclient ARGV`` in this process."""
-    code = main([str(arg) for arg in argv])
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 def target(case: CoreCase) -> list[str]:
@@ -54,56 +34,6 @@ def frame_of(capsys: pytest.CaptureFixture[str], case: CoreCase, function: str) 
 
 
 # --- usage ---------------------------------------------------------------------------------------
-
-
-def test_help_as_a_program() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "dlvclient", "--help"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0
-    for command in ("report", "goroutines", "stack", "eval", "diff", "capture", "demo"):
-        assert command in done.stdout
-    assert "exit codes:" in done.stdout
-    assert "130" in done.stdout
-
-
-@pytest.mark.parametrize(
-    "command", ["report", "goroutines", "stack", "eval", "diff", "capture", "demo"]
-)
-def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
-    run = cli(capsys, command, "--help")
-    assert run.code == 0
-    assert "examples:" in run.out
-    assert "exit codes:" in run.out
-
-
-@pytest.mark.parametrize(
-    "argv",
-    [
-        [],
-        ["report"],
-        ["report", "exe"],
-        ["stack", "exe", "core", "not-a-number"],
-        ["goroutines", "exe", "core", "--group-by", "label"],
-        ["goroutines", "exe", "core", "--group-key", "worker"],
-        ["goroutines", "exe", "core", "--user", "--system"],
-        ["diff", "a", "b", "c"],
-        ["diff", "a", "b", "c", "d", "--reports", "x.json", "y.json"],
-        ["report", "exe", "core", "--substitute-path", "no-equals-sign"],
-        ["report", "exe", "core", "--timeout", "-1"],
-        ["capture"],
-        ["no-such-command"],
-    ],
-)
-def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    run = cli(capsys, *argv)
-    assert run.code == 2
-    assert run.out == ""
-    assert "usage:" in run.err
 
 
 def test_bad_input_exits_1_with_one_line(
@@ -330,82 +260,6 @@ def test_capture_of_a_missing_program(capsys: pytest.CaptureFixture[str], tmp_pa
 # --- rendering -----------------------------------------------------------------------------------
 
 
-def test_progress_only_on_a_terminal() -> None:
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    for stream, shown in ((io.StringIO(), False), (Terminal(), True)):
-        with _cli._Progress("goroutines", stream) as progress:
-            progress(5)
-        assert ("goroutines: 5" in stream.getvalue()) is shown
-
-
-def var(kind: VariableKind, **fields: object) -> Variable:
-    return Variable.model_validate({"kind": kind, **fields})
-
-
-@pytest.mark.parametrize(
-    ("variable", "single", "multi"),
-    [
-        (var(VariableKind.STRING, value="hi\n", len=3, type="string"), '"hi\\n"', '"hi\\n"'),
-        (var(VariableKind.STRING, value="abc", len=10), '"abc...+7 more"', '"abc...+7 more"'),
-        (
-            var(
-                VariableKind.SLICE,
-                type="[]int",
-                len=3,
-                cap=4,
-                base=1,
-                children=[
-                    var(VariableKind.INT, value="1", addr=1),
-                    var(VariableKind.INT, value="2", addr=2),
-                ],
-            ),
-            "[]int len: 3, cap: 4, [1,2,...+1 more]",
-            "[]int len: 3, cap: 4, [1,2,...+1 more]",
-        ),
-        (var(VariableKind.SLICE, type="[]int"), "[]int len: 0, cap: 0, nil", None),
-        (var(VariableKind.PTR, type="*int", value="0"), "nil", None),
-        (
-            var(
-                VariableKind.MAP,
-                type="map[string]int",
-                len=1,
-                base=1,
-                children=[
-                    var(VariableKind.STRING, value="k", len=1, addr=1),
-                    var(VariableKind.INT, value="7", addr=2),
-                ],
-            ),
-            'map[string]int ["k": 7, ]',
-            'map[string]int [\n\t"k": 7, \n]',
-        ),
-        (
-            var(
-                VariableKind.STRUCT,
-                type="main.T",
-                len=2,
-                children=[
-                    var(VariableKind.INT, name="N", value="1", addr=1),
-                    var(VariableKind.STRING, name="S", value="a long string", len=13, addr=2),
-                ],
-            ),
-            'main.T {N: 1, S: "a long string"}',
-            'main.T {\n\tN: 1,\n\tS: "a long string",}',
-        ),
-        (var(VariableKind.INT, unreadable="gone"), "(unreadable gone)", None),
-    ],
-)
-def test_values_print_as_in_dlv(variable: Variable, single: str, multi: str | None) -> None:
-    assert variable_text(variable, multiline=False) == single
-    assert variable_text(variable) == (single if multi is None else multi)
-
-
-def test_go_quote() -> None:
-    assert go_quote('a"b\\c\x01é\u2028') == '"a\\"b\\\\c\\x01é\\u2028"'
-
-
 # --- report, diff, demo --------------------------------------------------------------------------
 
 CONTRACT_KEYS = {
@@ -548,16 +402,6 @@ def test_diff_of_cores_and_of_reports(
     assert diff["appeared"][0]["new_count"] == 10
 
 
-def test_diff_of_bad_report_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    (tmp_path / "bad.json").write_text('{"not": "a report"}')
-    run = cli(capsys, "diff", "--reports", tmp_path / "bad.json", tmp_path / "bad.json")
-    assert run.code == 1
-    assert "is not a report saved by `dlvclient report --json`" in run.err
-    run = cli(capsys, "diff", "--reports", tmp_path / "none.json", tmp_path / "bad.json")
-    assert run.code == 1
-    assert "cannot read" in run.err
-
-
 def test_capture_then_report(
     capsys: pytest.CaptureFixture[str], seed: CoreCase, tmp_path: Path
 ) -> None:
@@ -576,86 +420,3 @@ def test_demo(capsys: pytest.CaptureFixture[str], seed: CoreCase, tmp_path: Path
     assert f"core: {tmp_path / 'scene' / 'core'}" in run.err
     assert "=>   19:\t\t" + SEED_LINE in run.out
     assert "fatal error: fault" in run.out
-
-
-def test_demo_finds_the_seed_in_the_checkout() -> None:
-    assert _cli._seed_dir() == ROOT / "examples" / "seed"
-
-
-def made_up_report(message: str, **changes: object) -> CrashReport:
-    """A report as crash_report returns it, without a core."""
-    frame = {"function": "main.<lambda>", "file": "/src/a&b/main.go", "line": 3}
-    data: dict[str, object] = {
-        "goroutine_id": 7,
-        "reason": {"kind": "panic", "message": message},
-        "top_user_frame": frame,
-        "frames": [
-            {
-                **frame,
-                "pc": 0x401000,
-                "is_runtime": False,
-                "locals": [{"name": "s", "type": "string", "value": '"</pre>"'}],
-                "source": [{"line": 3, "text": '\tpanic("<script>")'}],
-            }
-        ],
-        "goroutines": {"total": 1, "by_status": {"running": 1}, "by_wait_reason": {}},
-        "similarity": "exact",
-        "buckets": [],
-        "fingerprint": "f" * 32,
-        "go_version": "1.26.8",
-        "delve_version": "1.27.2",
-        "build_id": None,
-        **changes,
-    }
-    return CrashReport.model_validate(data)
-
-
-def test_html_escapes_everything() -> None:
-    page = report_html(made_up_report("<script>alert('x')</script> & more"))
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
-    assert "main.&lt;lambda&gt;" in page
-    assert "/src/a&amp;b/main.go" in page
-    assert "&quot;&lt;/pre&gt;&quot;" in page
-    assert "<script" not in page
-    assert page.count("<pre") == page.count("</pre>")
-
-
-def test_text_of_reports_without_a_crash_or_goroutine() -> None:
-    text = report_text(
-        made_up_report(
-            "",
-            reason={"kind": "none", "message": ""},
-            goroutine_id=None,
-            top_user_frame=None,
-            frames=[],
-        )
-    )
-    assert text.startswith("no crash: ")
-    assert "crashed" not in text
-    assert "Backtrace:" not in text
-    signal = made_up_report(
-        "SIGQUIT: quit",
-        reason={"kind": "signal", "message": "SIGQUIT: quit", "signal": "SIGQUIT"},
-        goroutine_id=None,
-    )
-    assert report_text(signal).startswith(
-        "SIGQUIT: quit\n\ncrashed in a system stack (no goroutine), in main."
-    )
-
-
-def test_text_folds_deep_recursion() -> None:
-    frames = [
-        {
-            "function": "main.f",
-            "file": "/src/f.go",
-            "line": 9,
-            "pc": 0x401000 + i,
-            "is_runtime": False,
-        }
-        for i in range(10)
-    ]
-    text = report_text(made_up_report("boom", frames=frames))
-    backtrace = text.split("Backtrace:\n")[1].split("\n\n")[0]
-    numbers = [line.split()[0] for line in backtrace.splitlines() if line[0].isdigit()]
-    assert numbers == ["0", "1", "9"]
-    assert "   ... 7 more frames of main.f\n9  0x" in backtrace

@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import pytest
-from conftest import CoreCase, CoreFactory, Leg
 
 import dlvclient
 from dlvclient import (
-    AsyncClient,
     GoroutineField,
     GoroutineFilter,
     LoadConfig,
-    Stackframe,
     Version,
 )
+from tests.support import CoreCase, frame_index, line_of, session
 
-pytestmark = pytest.mark.anyio
-
-
-@asynccontextmanager
-async def session(case: CoreCase) -> AsyncIterator[AsyncClient]:
-    async with dlvclient.open_core(case.exe, case.core, dlv=case.leg.dlv) as client:
-        yield client
-
-
-def line_of(case: CoreCase, text: str) -> int:
-    """The 1-based line of ``text`` in the program's main.go."""
-    lines = (case.source_dir / "main.go").read_text().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if text in line)
-
-
-def frame_index(frames: list[Stackframe], function: str) -> int:
-    return next(i for i, f in enumerate(frames) if f.function_name == function)
-
-
-@pytest.fixture
-def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "seed")
-
-
-@pytest.fixture
-def goroutines_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "goroutines")
+pytestmark = [pytest.mark.anyio, pytest.mark.needs_dlv]
 
 
 async def test_seed_walk(seed_case: CoreCase) -> None:

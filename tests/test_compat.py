@@ -8,17 +8,12 @@ from contextlib import asynccontextmanager
 
 import anyio
 import pytest
-from conftest import CoreCase, CoreFactory, Leg, require_leg
 
 import dlvclient
 from dlvclient import Version
+from tests.support import CoreCase, CoreFactory, require_leg
 
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "seed")
+pytestmark = [pytest.mark.anyio, pytest.mark.needs_dlv]
 
 
 async def test_go_too_new_for_delve(cores: CoreFactory) -> None:

@@ -20,12 +20,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import ROOT
 
 import dlvclient
 import dlvclient.sync
 from dlvclient import AsyncClient, CrashReport
 from dlvclient.sync import Client
+from tests.support import ROOT
 
 DOCS = ROOT / "docs"
 # Pages other people own: built and link-checked with the site, but their snippets are theirs.

@@ -22,7 +22,8 @@ from dlvclient._elf import check_core, check_executable, check_inputs, check_mat
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 ENV = {**os.environ, "GOTOOLCHAIN": "local"}
 
-pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs the Go toolchain")
+# Every test builds and crashes Go programs.
+pytestmark = pytest.mark.needs_dlv
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import ROOT, CoreCase, CoreFactory, Leg
 
 from dlvclient import CrashReport, ReasonKind
 from dlvclient._capture import build_go_program, run_and_capture
+from tests.support import ROOT, CoreCase, CoreFactory, Leg
+
+pytestmark = pytest.mark.needs_dlv
 
 EXAMPLES = ROOT / "examples"
 
@@ -199,11 +201,6 @@ def service() -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture
-def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "seed")
 
 
 def starlette_client(app: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 import signal
 import subprocess
@@ -12,36 +11,13 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, CoreCase, CoreFactory, Leg
 
 import dlvclient
 import dlvclient.sync
-from dlvclient import AsyncClient, GoroutineFilter
-from dlvclient.sync import Client
+from dlvclient import GoroutineFilter
+from tests.support import ROOT, CoreCase, CoreFactory, Leg
 
-
-def _public_methods(cls: type) -> dict[str, object]:
-    return {
-        name: member
-        for name, member in vars(cls).items()
-        if not name.startswith("_") and (inspect.isfunction(member) or hasattr(member, "_method"))
-    }
-
-
-def test_surfaces_in_step() -> None:
-    """Every async method has a blocking twin with the same signature, and nothing more."""
-    asynchronous = _public_methods(AsyncClient)
-    blocking = _public_methods(Client)
-    assert set(asynchronous) == set(blocking)
-    for name, method in asynchronous.items():
-        twin = blocking[name]
-        wrapped = getattr(twin, "_method", twin)
-        assert inspect.signature(wrapped) == inspect.signature(method), name  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "seed")
+pytestmark = pytest.mark.needs_dlv
 
 
 def test_seed_walk_sync(seed_case: CoreCase) -> None:

@@ -30,7 +30,7 @@ import dlvclient
 from dlvclient import AsyncClient, DlvError
 
 if TYPE_CHECKING:
-    from conftest import CoreCase, Leg
+    from tests.support import CoreCase, Leg
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOC = ROOT / "docs" / "errors.md"

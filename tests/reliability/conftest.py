@@ -1,4 +1,4 @@
-"""Leak checks around every reliability test, the suite's figures, and shared helpers.
+"""Leak checks around every reliability test, the suite's figures, and its fixtures.
 
 Every test here runs inside :func:`no_leaks`: afterwards no process it started may be left
 (dlv, fake dlv scripts, or anything they forked) and this process must hold no more file
@@ -8,26 +8,21 @@ the end of the run by :func:`pytest_terminal_summary`.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
-import stat
 import tempfile
-import textwrap
 import threading
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
-from anyio.abc import TaskGroup
-from conftest import CoreCase, Leg
 
 import dlvclient._session
-from dlvclient._capture import build_go_program, run_and_capture
 from dlvclient._connection import Connection, PendingCall
+from tests.support import CoreFactory
 
 from . import procs
 
@@ -108,16 +103,13 @@ def no_leaks() -> Iterator[None]:
     before = procs.open_fds()
     # Only what this test started counts: a leak is reported once, by the test that made it.
     running = {proc.pid for proc in procs.ours()}
-    # The launcher makes socket directories with tempfile: give it a directory of this test's
-    # own (short, for the 108-byte limit on socket paths) to look into afterwards.
-    saved_tempdir = tempfile.tempdir
-    tempfile.tempdir = private = tempfile.mkdtemp(prefix="dlvrel-")
-    try:
-        yield
-    finally:
-        tempfile.tempdir = saved_tempdir
-    left_dirs = sorted(os.listdir(private))
-    shutil.rmtree(private, ignore_errors=True)
+    # The launcher names its socket directories after this process: the ones that appeared
+    # during the test and are still there were left behind by it.
+    dirs_before = _socket_dirs()
+    yield
+    left_dirs = sorted(_socket_dirs() - dirs_before)
+    for path in left_dirs:
+        shutil.rmtree(path, ignore_errors=True)
 
     def new_processes() -> list[procs.Proc]:
         return [proc for proc in procs.ours() if proc.pid not in running]
@@ -135,7 +127,11 @@ def no_leaks() -> Iterator[None]:
     assert not leaked_fds, f"{leaked_fds} descriptors leaked; new or changed: {changed}"
 
 
-# --- helpers ------------------------------------------------------------------------------------
+def _socket_dirs() -> set[str]:
+    return set(glob.glob(os.path.join(tempfile.gettempdir(), f"dlvclient-{os.getpid()}-*")))
+
+
+# --- fixtures -----------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -144,85 +140,7 @@ def no_elf_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dlvclient._session, "check_inputs", lambda executable, core: None)
 
 
-def fake_dlv(directory: Path, body: str, name: str = "dlv") -> Path:
-    """Write an executable bash script standing in for dlv; ``body`` is its code."""
-    script = directory / name
-    script.write_text("#!/bin/bash\n" + textwrap.dedent(body).lstrip())
-    script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    return script
-
-
-@contextmanager
-def hang_guard(seconds: float) -> Iterator[None]:
-    """``anyio.fail_after(seconds)``, which also fails when the deadline passed while the
-    body sat in shielded code (closing dlv is shielded, so the deadline cannot cut it short)."""
-    with anyio.fail_after(seconds) as scope:
-        yield
-    assert not scope.cancel_called, f"not done within {seconds} s"
-
-
-class Background:
-    """Calls run in the background, each recording how it ended instead of cancelling the rest.
-
-    A test starts them, injects a fault, then waits for :meth:`settled` under
-    ``anyio.fail_after(2)``: every one of them must have ended by then.
-    """
-
-    def __init__(self, tg: TaskGroup) -> None:
-        self._tg = tg
-        self._done: list[anyio.Event] = []
-        self.values: list[object] = []
-        self.errors: list[BaseException | None] = []
-
-    def start(self, call: Callable[[], Awaitable[object]]) -> None:
-        index = len(self._done)
-        self._done.append(anyio.Event())
-        self.values.append(None)
-        self.errors.append(None)
-        self._tg.start_soon(self._run, index, call)
-
-    async def _run(self, index: int, call: Callable[[], Awaitable[object]]) -> None:
-        try:
-            self.values[index] = await call()
-        except Exception as exc:
-            self.errors[index] = exc
-        finally:
-            self._done[index].set()
-
-    async def settled(self) -> None:
-        """Return once every call has ended, one way or the other."""
-        for done in self._done:
-            await done.wait()
-
-
-class ReliabilityCores:
-    """Programs of tests/reliability/programs, built by a leg's Go and crashed, once each."""
-
-    def __init__(self, workdir: Path) -> None:
-        self._workdir = workdir
-        self._cache: dict[tuple[str, str], CoreCase] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, leg: Leg, name: str) -> CoreCase:
-        with self._lock:
-            key = (leg.name, name)
-            if key not in self._cache:
-                self._cache[key] = self._make(leg, name)
-            return self._cache[key]
-
-    def _make(self, leg: Leg, name: str) -> CoreCase:
-        source_dir = PROGRAMS / name
-        scene = self._workdir / f"{leg.name}-{name}"
-        scene.mkdir()
-        env = {**os.environ, "GOTOOLCHAIN": "local"}
-        exe = build_go_program(source_dir, scene / name, go=str(leg.go), env=env)
-        capture = run_and_capture([str(exe)], cwd=scene, env=env, timeout=60)
-        if capture.core is None:
-            pytest.fail(f"{name} ({leg.name}) left no core: {capture.reason}", pytrace=False)
-        return CoreCase(leg, name, source_dir, exe, capture.core, capture)
-
-
 @pytest.fixture(scope="session")
-def reliability_cores(tmp_path_factory: pytest.TempPathFactory) -> ReliabilityCores:
+def reliability_cores(tmp_path_factory: pytest.TempPathFactory) -> CoreFactory:
     """``reliability_cores(leg, name) -> CoreCase`` for the programs of this package."""
-    return ReliabilityCores(tmp_path_factory.mktemp("reliability-cores"))
+    return CoreFactory(tmp_path_factory.mktemp("reliability-cores"), PROGRAMS, signal_after={})

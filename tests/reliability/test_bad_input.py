@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CoreCase, CoreFactory, Leg, _selected_legs, require_leg
+
+from tests.support import CoreCase, CoreFactory, Leg, require_leg, selected_legs
 
 from .catalogue import CASES, DOC, Case, documented_table, render_table
-from .conftest import ReliabilityCores, hang_guard
+from .support import hang_guard
 
 pytestmark = pytest.mark.anyio
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.anyio
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Each case runs on the selected legs it applies to; none is generated only to be skipped.
     if "case" in metafunc.fixturenames:
-        legs = _selected_legs(metafunc.config)
+        legs = selected_legs(metafunc.config)
         params = [
             pytest.param(case, leg, id=f"{leg}-{case.id}")
             for case in CASES
@@ -43,7 +44,7 @@ class Scene:
     leg: Leg
     tmp: Path
     cores: CoreFactory
-    reliability_cores: ReliabilityCores
+    reliability_cores: CoreFactory
 
     def core(self, name: str, leg: str | None = None) -> CoreCase:
         return self.cores(require_leg(leg) if leg else self.leg, name)
@@ -52,11 +53,12 @@ class Scene:
         return self.reliability_cores(self.leg, name)
 
 
+@pytest.mark.needs_dlv
 async def test_bad_input(
     case: Case,
     leg_name: str,
     cores: CoreFactory,
-    reliability_cores: ReliabilityCores,
+    reliability_cores: CoreFactory,
     tmp_path: Path,
 ) -> None:
     scene = Scene(require_leg(leg_name), tmp_path, cores, reliability_cores)

@@ -18,22 +18,17 @@ from typing import TypeVar
 
 import anyio
 import pytest
-from conftest import CoreCase, CoreFactory, Leg, require_leg
 
 import dlvclient
 from dlvclient import AsyncClient
+from tests.support import CoreCase, CoreFactory, Leg, require_leg
 
 from . import procs
-from .conftest import Background, fake_dlv, hang_guard
+from .support import Background, fake_dlv, hang_guard
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.needs_dlv]
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def goroutines_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "goroutines")
 
 
 def dlv_pid(client: AsyncClient) -> int:

@@ -22,8 +22,8 @@ import dlvclient._connection
 from dlvclient import AsyncClient, DlvError
 from dlvclient._connection import Connection
 
-from .conftest import Background
 from .fakedelve import FakeConnection, FakeServer, Request, eval_result, fake_delve, reply_line
+from .support import Background
 
 pytestmark = pytest.mark.anyio
 

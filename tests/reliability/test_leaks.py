@@ -12,15 +12,15 @@ import time
 
 import anyio
 import pytest
-from conftest import CoreCase, CoreFactory, require_leg
 
 import dlvclient
 import dlvclient.sync
+from tests.support import CoreCase, CoreFactory, require_leg
 
 from . import procs
-from .conftest import hang_guard
+from .support import hang_guard
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_dlv]
 
 # Cycles per API: the async one runs on both backends, half of them each.
 CYCLES = 200

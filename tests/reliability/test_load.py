@@ -15,16 +15,16 @@ import signal
 import anyio
 import anyio.lowlevel
 import pytest
-from conftest import CoreCase, CoreFactory, Leg, _selected_legs, require_leg
 
 import dlvclient
 from dlvclient import AsyncClient, GoroutineFilter
 from dlvclient._connection import PendingCall
+from tests.support import CoreCase, CoreFactory, Leg, require_leg, selected_legs
 
 from . import procs
-from .conftest import hang_guard
+from .support import hang_guard
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.needs_dlv]
 
 TASKS = 64
 CALLS_PER_TASK = 500
@@ -51,7 +51,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # The heaviest test runs once per leg, the event loops taking turns, so that both legs and
     # both loops carry the load without running it four times.
     if metafunc.function.__name__ == "test_64_tasks_making_500_mixed_calls":
-        legs = _selected_legs(metafunc.config)
+        legs = selected_legs(metafunc.config)
         backends = ["asyncio", "trio"]
         if len(legs) == 1:
             pairs = [(legs[0], backend) for backend in backends]

@@ -16,23 +16,18 @@ from pathlib import Path
 
 import anyio
 import pytest
-from conftest import CoreCase, CoreFactory, Leg
 
 import dlvclient
 from dlvclient import AsyncClient, Version
 from dlvclient._transport import parse_address
+from tests.support import CoreCase
 
 from . import procs
-from .conftest import fake_dlv, hang_guard
+from .support import fake_dlv, hang_guard
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.needs_dlv]
 
 PACKAGE = Path(dlvclient.__file__).resolve().parent
-
-
-@pytest.fixture
-def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
-    return cores(leg, "seed")
 
 
 def dlv_argv(client: AsyncClient) -> list[str]:

@@ -1,0 +1,85 @@
+"""The CLI's text and HTML renderings of reports (dlvclient._cli_output), on made-up reports."""
+
+from __future__ import annotations
+
+from dlvclient._cli_output import report_html, report_text
+from dlvclient._schema import CrashReport
+
+
+def made_up_report(message: str, **changes: object) -> CrashReport:
+    """A report as crash_report returns it, without a core."""
+    frame = {"function": "main.<lambda>", "file": "/src/a&b/main.go", "line": 3}
+    data: dict[str, object] = {
+        "goroutine_id": 7,
+        "reason": {"kind": "panic", "message": message},
+        "top_user_frame": frame,
+        "frames": [
+            {
+                **frame,
+                "pc": 0x401000,
+                "is_runtime": False,
+                "locals": [{"name": "s", "type": "string", "value": '"</pre>"'}],
+                "source": [{"line": 3, "text": '\tpanic("<script>")'}],
+            }
+        ],
+        "goroutines": {"total": 1, "by_status": {"running": 1}, "by_wait_reason": {}},
+        "similarity": "exact",
+        "buckets": [],
+        "fingerprint": "f" * 32,
+        "go_version": "1.26.8",
+        "delve_version": "1.27.2",
+        "build_id": None,
+        **changes,
+    }
+    return CrashReport.model_validate(data)
+
+
+def test_html_escapes_everything() -> None:
+    page = report_html(made_up_report("<script>alert('x')</script> & more"))
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
+    assert "main.&lt;lambda&gt;" in page
+    assert "/src/a&amp;b/main.go" in page
+    assert "&quot;&lt;/pre&gt;&quot;" in page
+    assert "<script" not in page
+    assert page.count("<pre") == page.count("</pre>")
+
+
+def test_text_of_reports_without_a_crash_or_goroutine() -> None:
+    text = report_text(
+        made_up_report(
+            "",
+            reason={"kind": "none", "message": ""},
+            goroutine_id=None,
+            top_user_frame=None,
+            frames=[],
+        )
+    )
+    assert text.startswith("no crash: ")
+    assert "crashed" not in text
+    assert "Backtrace:" not in text
+    signal = made_up_report(
+        "SIGQUIT: quit",
+        reason={"kind": "signal", "message": "SIGQUIT: quit", "signal": "SIGQUIT"},
+        goroutine_id=None,
+    )
+    assert report_text(signal).startswith(
+        "SIGQUIT: quit\n\ncrashed in a system stack (no goroutine), in main."
+    )
+
+
+def test_text_folds_deep_recursion() -> None:
+    frames = [
+        {
+            "function": "main.f",
+            "file": "/src/f.go",
+            "line": 9,
+            "pc": 0x401000 + i,
+            "is_runtime": False,
+        }
+        for i in range(10)
+    ]
+    text = report_text(made_up_report("boom", frames=frames))
+    backtrace = text.split("Backtrace:\n")[1].split("\n\n")[0]
+    numbers = [line.split()[0] for line in backtrace.splitlines() if line[0].isdigit()]
+    assert numbers == ["0", "1", "9"]
+    assert "   ... 7 more frames of main.f\n9  0x" in backtrace
