@@ -27,7 +27,6 @@ __all__ = [
     "diff_buckets",
     "fingerprint",
     "normalize_message",
-    "signature",
 ]
 
 DEFAULT_MAX_IDS = 100
@@ -54,13 +53,6 @@ def _key(level: Similarity, frames: Sequence[FrameLike], state: str, wait_reason
     if level is Similarity.EXACT:
         return (state, wait_reason, *((f.function_name, f.line) for f in frames))
     return tuple(collapse_repeats(f.function_name for f in frames))
-
-
-def signature(
-    frames: Sequence[FrameLike], level: Similarity, *, state: str = "", wait_reason: str = ""
-) -> str:
-    """The bucket signature of a stack at ``level`` (16 hex digits)."""
-    return _digest([level.value, *_key(level, frames, state, wait_reason)])
 
 
 class _Acc:

@@ -42,7 +42,11 @@ async def _raise(error: DlvError) -> NoReturn:
 
 
 class PendingCall:
-    """A request that was sent; await :meth:`reply` for its raw reply line."""
+    """A request that was sent; await :meth:`reply` for its raw reply line.
+
+    The call holds only its own state; when and by whom the socket is read is the
+    connection's business (:meth:`Connection.wait`).
+    """
 
     __slots__ = ("_conn", "_event", "done", "error", "id", "line", "method")
 
@@ -63,6 +67,11 @@ class PendingCall:
         self.line, self.error, self.done = line, error, True
         self.wake()
 
+    def alarm(self) -> anyio.Event:
+        """A new event, set when this call's reply is in or it is its turn to read."""
+        self._event = event = anyio.Event()
+        return event
+
     def wake(self) -> None:
         """Wake the task waiting for this call, if one is."""
         if self._event is not None:
@@ -70,48 +79,7 @@ class PendingCall:
 
     async def reply(self, timeout: float | None = None) -> bytes:
         """Wait for the reply; on timeout or cancellation the call is abandoned."""
-        if self.done:
-            # No deadline to arm. A pending cancellation is honoured within a few calls: checking
-            # for one costs more than taking a reply that is already in.
-            conn = self._conn
-            conn.ready_replies += 1
-            if conn.ready_replies % _READY_PER_CHECKPOINT == 0:
-                await anyio.lowlevel.checkpoint_if_cancelled()
-        else:
-            await self._wait(timeout)
-        if self.error is not None:
-            await _raise(self.error)
-        assert self.line is not None
-        return self.line
-
-    async def _wait(self, timeout: float | None) -> None:
-        conn = self._conn
-        try:
-            with anyio.fail_after(math.inf if timeout is None else timeout):
-                while not self.done:
-                    if conn._reader is None:
-                        # Nobody reads the socket: this caller does, until its reply is in.
-                        await conn._read_for(self)
-                    else:
-                        # Whoever reads wakes this call when its reply is in, or when it is
-                        # this call's turn to read.
-                        self._event = event = anyio.Event()
-                        conn._waiting.add(self)
-                        try:
-                            await event.wait()
-                        finally:
-                            conn._waiting.discard(self)
-        except TimeoutError:
-            raise DlvTimeoutError(
-                f"{self.method} got no reply within {timeout} s; pass a larger timeout, or "
-                f"check that dlv is still serving (Delve before 1.26.1 stops reading a "
-                f"connection after a malformed request)"
-            ) from None
-        finally:
-            if not self.done:
-                self.abandon()
-            if conn._reader is None:
-                conn._pass_reading_on()
+        return await self._conn.wait(self, timeout)
 
     def abandon(self) -> None:
         """Give up on the reply: it will be dropped when it arrives."""
@@ -155,7 +123,6 @@ class Connection:
         # The call whose task is reading the socket, and the calls waiting for a reply.
         self._reader: PendingCall | None = None
         self._waiting: set[PendingCall] = set()
-        self.calls = 0
         #: Replies that were in before their caller asked for them.
         self.ready_replies = 0
 
@@ -185,7 +152,6 @@ class Connection:
         calls = [PendingCall(self, request_id, method) for request_id, _ in requests]
         for call in calls:
             self._pending[call.id] = call
-        self.calls += len(calls)
         try:
             await self._send(b"".join(data for _, data in requests))
         except BaseException:
@@ -196,11 +162,53 @@ class Connection:
             raise
         return calls
 
-    async def request(
-        self, method: str, params: Mapping[str, Any], *, timeout: float | None = None
-    ) -> bytes:
-        """Send ``RPCServer.<method>`` and return its raw reply line."""
-        return await (await self.start(method, params)).reply(timeout)
+    async def wait(self, call: PendingCall, timeout: float | None = None) -> bytes:
+        """The raw reply line of ``call``, or its error; abandoned on timeout or cancellation.
+
+        The one place that decides who reads the socket: a caller whose reply is not in reads
+        it (dispatching every reply it meets) unless another already does; then it sleeps
+        until the reader hands it its reply, or its turn to read.
+        """
+        if call.done:
+            # No deadline to arm. A pending cancellation is honoured within a few calls: checking
+            # for one costs more than taking a reply that is already in.
+            self.ready_replies += 1
+            if self.ready_replies % _READY_PER_CHECKPOINT == 0:
+                await anyio.lowlevel.checkpoint_if_cancelled()
+        else:
+            await self._wait_unfinished(call, timeout)
+        if call.error is not None:
+            await _raise(call.error)
+        assert call.line is not None
+        return call.line
+
+    async def _wait_unfinished(self, call: PendingCall, timeout: float | None) -> None:
+        try:
+            with anyio.fail_after(math.inf if timeout is None else timeout):
+                while not call.done:
+                    if self._reader is None:
+                        # Nobody reads the socket: this caller does, until its reply is in.
+                        await self._read_for(call)
+                    else:
+                        # Whoever reads wakes this call when its reply is in, or when it is
+                        # this call's turn to read.
+                        event = call.alarm()
+                        self._waiting.add(call)
+                        try:
+                            await event.wait()
+                        finally:
+                            self._waiting.discard(call)
+        except TimeoutError:
+            raise DlvTimeoutError(
+                f"{call.method} got no reply within {timeout} s; pass a larger timeout, or "
+                f"check that dlv is still serving (Delve before 1.26.1 stops reading a "
+                f"connection after a malformed request)"
+            ) from None
+        finally:
+            if not call.done:
+                call.abandon()
+            if self._reader is None:
+                self._pass_reading_on()
 
     def _abandon(self, call: PendingCall) -> None:
         if self._pending.pop(call.id, None) is not None and self._error is None:

@@ -370,7 +370,7 @@ async def test_broken_pipe_reports_why_the_server_went_away() -> None:
     peer.close()
     conn = Connection(ours, closed_reason=closed_reason)
     with anyio.fail_after(2), pytest.raises(dlvclient.InvalidTargetError) as caught:
-        await conn.request("GetVersion", {})
+        await (await conn.start("GetVersion", {})).reply()
     assert caught.value is why
     assert conn.pending == 0
     assert conn.closed
