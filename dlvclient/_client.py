@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from . import _models as m
-from ._codec import decode_reply, peek_nextg, prepare_decoders
+from ._codec import decode_reply, peek_nextg, prepare_decoders, succeeded
 from ._connection import Connection, PendingCall
 from ._errors import (
     ClientClosedError,
@@ -19,6 +18,7 @@ from ._errors import (
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
+from ._pipeline import InFlight, pipelined
 from ._report import crash_report
 from ._results import GoroutineGroups, GoroutineStack
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
@@ -33,9 +33,6 @@ M = TypeVar("M", bound=BaseModel)
 
 # Calls a client must never make: this one crashes Delve 1.26 to 1.27 (a reflect panic).
 _FORBIDDEN = frozenset({"DownloadLibraryDebugInfo"})
-# How every successful reply ends: Go's encoder writes serverResponse's fields in order, and a
-# failed call's error is a string. Such a reply can wait to be validated until it is used.
-_NO_ERROR = b',"error":null}'
 
 
 # ExamineMemory requests in flight at once when reading memory in chunks.
@@ -224,35 +221,28 @@ class AsyncClient:
         if page_size <= 0:
             raise InvalidArgumentError(f"page_size must be positive, got {page_size}")
         params = self._list_params(filters, scope)
-        call: PendingCall | None = await self._start(
-            "ListGoroutines", {**params, "Start": 0, "Count": page_size}
-        )
-        try:
-            while call is not None:
-                line = await call.reply(self._timeout(timeout))
+
+        async def ask(start: int) -> None:
+            page = {**params, "Start": start, "Count": page_size}
+            pages.add(start, await self._start("ListGoroutines", page))
+
+        with InFlight[int]() as pages:
+            await ask(0)
+            while pages:
+                _, line = await pages.next(self._timeout(timeout))
                 # The next page is asked for before this one is even decoded, so Delve lists
                 # it while this process decodes and works on this one.
                 asked = peek_nextg(line)
-                call = None
                 if asked is not None and asked >= 0:
-                    call = await self._start(
-                        "ListGoroutines", {**params, "Start": asked, "Count": page_size}
-                    )
+                    await ask(asked)
                 out = self._decode("ListGoroutines", line, m.ListGoroutinesOut)
                 if out.nextg != asked:  # the peek missed: ask for the right page
-                    if call is not None:
-                        call.abandon()
-                    call = None
+                    pages.abandon()
                     if out.nextg >= 0:
-                        call = await self._start(
-                            "ListGoroutines", {**params, "Start": out.nextg, "Count": page_size}
-                        )
+                        await ask(out.nextg)
                 # Filters apply per page, so a page can be empty while more follow.
                 if out.goroutines:
                     yield out.goroutines
-        finally:
-            if call is not None:
-                call.abandon()
 
     async def goroutines(
         self,
@@ -378,39 +368,25 @@ class AsyncClient:
         if window < 1:
             raise InvalidArgumentError(f"window must be at least 1, got {window}")
         base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions.NONE)
+
         # Requests go out in batches of half a window, one write each: Delve always has at
         # least that many queued, and this process makes a system call per batch, not per stack.
-        batch = max(1, window // 2)
-        waiting: deque[m.Goroutine] = deque()
-        in_flight: deque[tuple[m.Goroutine, PendingCall]] = deque()
-        try:
-            async with aclosing(self._goroutine_pages(filters, page_size, None, timeout)) as pages:
-                async for page in pages:
-                    waiting.extend(page)
-                    while waiting:
-                        room = window - len(in_flight)
-                        if room < batch:
-                            yield await self._stack(*in_flight.popleft(), timeout)
-                            continue
-                        goroutines = [waiting.popleft() for _ in range(min(room, len(waiting)))]
-                        calls = await self._start_many(
-                            "Stacktrace", base, "Id", [g.id for g in goroutines]
-                        )
-                        in_flight.extend(zip(goroutines, calls, strict=True))
-            while in_flight:
-                yield await self._stack(*in_flight.popleft(), timeout)
-        finally:
-            for _, call in in_flight:
-                call.abandon()
+        async def start(goroutines: list[m.Goroutine]) -> list[PendingCall]:
+            return await self._start_many("Stacktrace", base, "Id", [g.id for g in goroutines])
 
-    async def _stack(
-        self, goroutine: m.Goroutine, call: PendingCall, timeout: float | None
-    ) -> GoroutineStack:
-        line = await call.reply(self._timeout(timeout))
-        if line.endswith(_NO_ERROR):
+        pages = self._goroutine_pages(filters, page_size, None, timeout)
+        replies = pipelined(
+            pages, start, window=window, batch=max(1, window // 2), timeout=self._timeout(timeout)
+        )
+        async with aclosing(pages), aclosing(replies):
+            async for goroutine, line in replies:
+                yield self._stack(goroutine, line)
+
+    def _stack(self, goroutine: m.Goroutine, line: bytes) -> GoroutineStack:
+        if succeeded(line):
             return GoroutineStack(goroutine, reply=line)
         try:
-            out = self._decode(call.method, line, m.StacktraceOut)
+            out = self._decode("Stacktrace", line, m.StacktraceOut)
         except DelveError as exc:
             return GoroutineStack(goroutine, [], exc)
         return GoroutineStack(goroutine, out.locations)
@@ -536,23 +512,25 @@ class AsyncClient:
         if address + length > 2**64:
             raise InvalidArgumentError("the range must end at or below 2**64, the address space")
         chunk = 65536 if self.supports(LONG_MEMORY_READS) else 1000
-        parts: list[bytes] = []
+
         # Pipelined like goroutine_stacks, so a long read neither waits on every chunk nor
         # queues them all at Delve at once.
-        in_flight: deque[PendingCall] = deque()
-        try:
-            for offset in range(0, length, chunk):
-                params = {"Address": address + offset, "Length": min(chunk, length - offset)}
-                in_flight.append(await self._start("ExamineMemory", params))
-                if len(in_flight) >= _MEMORY_WINDOW:
-                    call = in_flight.popleft()
-                    parts.append((await self._finish(call, m.ExamineMemoryOut, timeout)).mem)
-            while in_flight:
-                call = in_flight.popleft()
-                parts.append((await self._finish(call, m.ExamineMemoryOut, timeout)).mem)
-        finally:
-            for call in in_flight:
-                call.abandon()
+        async def start(offsets: list[int]) -> list[PendingCall]:
+            return [
+                await self._start(
+                    "ExamineMemory",
+                    {"Address": address + offset, "Length": min(chunk, length - offset)},
+                )
+                for offset in offsets
+            ]
+
+        parts: list[bytes] = []
+        replies = pipelined(
+            [range(0, length, chunk)], start, window=_MEMORY_WINDOW, timeout=self._timeout(timeout)
+        )
+        async with aclosing(replies):
+            async for _, line in replies:
+                parts.append(self._decode("ExamineMemory", line, m.ExamineMemoryOut).mem)
         return b"".join(parts)
 
     async def registers(

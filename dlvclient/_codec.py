@@ -25,6 +25,7 @@ __all__ = [
     "peek_nextg",
     "prepare_decoders",
     "reply_id",
+    "succeeded",
 ]
 
 T = TypeVar("T")
@@ -150,6 +151,20 @@ def reply_id(line: bytes) -> Any:
     if not isinstance(reply, dict) or "id" not in reply:
         raise ProtocolError(f"the server sent JSON that is not a JSON-RPC reply: {line[:200]!r}")
     return reply["id"]
+
+
+# How every successful reply ends: Go's encoder writes serverResponse's fields in order, and a
+# failed call's error is a string.
+_NO_ERROR = b',"error":null}'
+
+
+def succeeded(line: bytes) -> bool:
+    """True if the reply line is a success, read from its end without decoding it.
+
+    Such a reply can wait to be validated until its result is used (a malformed result is
+    reported then); any other line must be decoded now, for its error.
+    """
+    return line.endswith(_NO_ERROR)
 
 
 _NEXTG = re.compile(rb'"Nextg":(-?\d+)')
