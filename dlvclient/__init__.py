@@ -13,7 +13,7 @@ from ._errors import (
     ClientClosedError,
     ConnectError,
     ConnectionClosedError,
-    DelveError,
+    DelveReplyError,
     DlvError,
     DlvNotFoundError,
     DlvTimeoutError,
@@ -49,7 +49,7 @@ from ._models import (
     GoroutineField,
     GoroutineFilter,
     GoroutineGroup,
-    GoroutineGrouping,
+    GoroutineGroupingOptions,
     GoroutineStatus,
     Image,
     LoadConfig,
@@ -67,7 +67,7 @@ from ._models import (
     VersionInfo,
 )
 from ._report import crash_report, diff_reports
-from ._results import GoroutineGroups, GoroutineStack
+from ._results import GoroutineStack, GroupedGoroutines
 from ._schema import (
     Bucket,
     BucketChange,
@@ -104,7 +104,7 @@ __all__ = [
     "CrashReport",
     "DebuggerState",
     "Defer",
-    "DelveError",
+    "DelveReplyError",
     "DlvError",
     "DlvNotFoundError",
     "DlvTimeoutError",
@@ -118,11 +118,11 @@ __all__ = [
     "GoroutineField",
     "GoroutineFilter",
     "GoroutineGroup",
-    "GoroutineGrouping",
-    "GoroutineGroups",
+    "GoroutineGroupingOptions",
     "GoroutineStack",
     "GoroutineStatus",
     "GoroutineSummary",
+    "GroupedGoroutines",
     "Image",
     "InternalDebuggerError",
     "InvalidArgumentError",

@@ -13,14 +13,14 @@ from ._codec import decode_reply, peek_nextg, prepare_decoders, succeeded
 from ._connection import Connection, PendingCall
 from ._errors import (
     ClientClosedError,
-    DelveError,
+    DelveReplyError,
     InvalidArgumentError,
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
 from ._pipeline import InFlight, pipelined
 from ._report import crash_report
-from ._results import GoroutineGroups, GoroutineStack
+from ._results import GoroutineStack, GroupedGoroutines
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class AsyncClient:
     def _decode(self, method: str, line: bytes, out: type[T]) -> T:
         try:
             return decode_reply(method, line, out)
-        except DelveError as exc:
+        except DelveReplyError as exc:
             if exc.message.startswith("unknown method"):
                 feature = FEATURES.get(method)
                 raise UnsupportedFeatureError(
@@ -267,13 +267,13 @@ class AsyncClient:
         max_members: int = 5,
         max_groups: int = 0,
         timeout: float | None = None,
-    ) -> GoroutineGroups:
+    ) -> GroupedGoroutines:
         """Group all goroutines server-side by location, label, running or user state."""
         if max_members < 1:
             # Delve returns no groups at all when MaxGroupMembers is 0.
             raise InvalidArgumentError(f"max_members must be at least 1, got {max_members}")
         params = self._list_params(filters, None)
-        grouping = m.GoroutineGrouping(
+        grouping = m.GoroutineGroupingOptions(
             group_by=group_by,
             group_by_key=label_key,
             max_group_members=max_members,
@@ -281,7 +281,7 @@ class AsyncClient:
         )
         params.update(grouping.to_wire(), Start=0, Count=0)
         out = await self._call("ListGoroutines", params, m.ListGoroutinesOut, timeout)
-        return GoroutineGroups(out.groups or [], out.goroutines, out.too_many_groups)
+        return GroupedGoroutines(out.groups or [], out.goroutines, out.too_many_groups)
 
     async def goroutine(self, goroutine_id: int, *, timeout: float | None = None) -> m.Goroutine:
         """One goroutine by id. Delve has no direct call for it: this pages until found."""
@@ -387,7 +387,7 @@ class AsyncClient:
             return GoroutineStack(goroutine, reply=line)
         try:
             out = self._decode("Stacktrace", line, m.StacktraceOut)
-        except DelveError as exc:
+        except DelveReplyError as exc:
             return GoroutineStack(goroutine, [], exc)
         return GoroutineStack(goroutine, out.locations)
 

@@ -1,6 +1,6 @@
 """The exception tree: every failure dlvclient reports is a :class:`DlvError`.
 
-``DlvError`` is anything dlvclient raises; ``DelveError`` is one kind of it, Delve itself
+``DlvError`` is anything dlvclient raises; ``DelveReplyError`` is one kind of it, Delve itself
 answering a call with an error (its text verbatim in ``message``)::
 
     DlvError
@@ -20,7 +20,7 @@ answering a call with an error (its text verbatim in ``message``)::
     │   ├── ClientClosedError       a call on a closed client
     │   └── InvalidArgumentError    an argument out of range (also a ValueError)
     ├── UnsupportedFeatureError     the server's Delve is too old for the call
-    └── DelveError                  Delve answered with an error
+    └── DelveReplyError             Delve answered with an error
         ├── SymbolNotFoundError     a name not in scope, optimized away or unknown
         ├── UnknownGoroutineError   no goroutine with that id
         ├── UnknownThreadError      no thread with that id
@@ -47,7 +47,7 @@ __all__ = [
     "ClientClosedError",
     "ConnectError",
     "ConnectionClosedError",
-    "DelveError",
+    "DelveReplyError",
     "DlvError",
     "DlvNotFoundError",
     "DlvTimeoutError",
@@ -210,7 +210,7 @@ class UnsupportedFeatureError(DlvError):
 # --- errors Delve returned -----------------------------------------------------------------------
 
 
-class DelveError(DlvError):
+class DelveReplyError(DlvError):
     """Delve answered a call with an error; ``message`` is Delve's text verbatim."""
 
     hint = ""
@@ -224,7 +224,7 @@ class DelveError(DlvError):
         self.method = method
 
 
-class SymbolNotFoundError(DelveError):
+class SymbolNotFoundError(DelveReplyError):
     """A name in an expression is not in scope, was optimized away, or does not exist."""
 
     hint = (
@@ -233,56 +233,56 @@ class SymbolNotFoundError(DelveError):
     )
 
 
-class UnknownGoroutineError(DelveError):
+class UnknownGoroutineError(DelveReplyError):
     """No goroutine has that id."""
 
     hint = "list the goroutines to find valid ids"
 
 
-class UnknownThreadError(DelveError):
+class UnknownThreadError(DelveReplyError):
     """No thread has that id."""
 
     hint = "list the threads to find valid ids"
 
 
-class UnknownFrameError(DelveError):
+class UnknownFrameError(DelveReplyError):
     """The frame (or deferred call) does not exist in that goroutine's stack."""
 
     hint = "fetch the stack trace to see how many frames it has"
 
 
-class ExpressionError(DelveError):
+class ExpressionError(DelveReplyError):
     """The expression could not be parsed or evaluated."""
 
     hint = "expressions follow Go syntax; function calls are not possible on a core"
 
 
-class NotPossibleOnCoreError(DelveError):
+class NotPossibleOnCoreError(DelveReplyError):
     """The operation needs a live process; a core file is read-only."""
 
     hint = "a core file can only be read"
 
 
-class LocationNotFoundError(DelveError):
+class LocationNotFoundError(DelveReplyError):
     """A location spec matched nothing."""
 
     hint = "use file:line, a function name, or /regexp/"
 
 
-class MemoryReadError(DelveError):
+class MemoryReadError(DelveReplyError):
     """Memory at that address is not in the core (unmapped, or the core is truncated)."""
 
     hint = "the address is outside the core's mappings, or the core was truncated (ulimit -c)"
 
 
-class InternalDebuggerError(DelveError):
+class InternalDebuggerError(DelveReplyError):
     """Delve itself panicked while serving the call."""
 
     hint = "this is a Delve bug; try a newer Delve"
 
 
 # Ordered: the first match wins.
-_DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveError]], ...] = tuple(
+_DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveReplyError]], ...] = tuple(
     (re.compile(pattern), cls)
     for pattern, cls in (
         (r"^could not find symbol value for |^package \S+ has no function ", SymbolNotFoundError),
@@ -311,9 +311,9 @@ _DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveError]], ...] = tuple(
 )
 
 
-def delve_error(method: str, message: str) -> DelveError:
-    """Map Delve's error string to the most specific :class:`DelveError` subclass."""
+def delve_error(method: str, message: str) -> DelveReplyError:
+    """Map Delve's error string to the most specific :class:`DelveReplyError` subclass."""
     for pattern, cls in _DELVE_ERRORS:
         if pattern.search(message):
             return cls(message, method=method)
-    return DelveError(message, method=method)
+    return DelveReplyError(message, method=method)

@@ -51,7 +51,7 @@ __all__ = [
     "GoroutineField",
     "GoroutineFilter",
     "GoroutineGroup",
-    "GoroutineGrouping",
+    "GoroutineGroupingOptions",
     "GoroutineStatus",
     "Image",
     "LoadConfig",
@@ -405,7 +405,7 @@ class GoroutineFilter(DelveModel):
         return cls(kind=GoroutineField.WAITING_ON_CHANNEL, arg=channel)
 
 
-class GoroutineGrouping(DelveModel):
+class GoroutineGroupingOptions(DelveModel):
     """``ListGoroutines`` grouping options (``api.GoroutineGroupingOptions``).
 
     Sent flattened into the request. Defaults follow the dlv terminal (5 sample members,

@@ -7,9 +7,9 @@ from typing import Any, NamedTuple
 
 from . import _models as m
 from ._codec import decode_reply
-from ._errors import DelveError
+from ._errors import DelveReplyError
 
-__all__ = ["GoroutineGroups", "GoroutineStack"]
+__all__ = ["GoroutineStack", "GroupedGoroutines"]
 
 
 class GoroutineStack:
@@ -30,7 +30,7 @@ class GoroutineStack:
         self,
         goroutine: m.Goroutine,
         frames: list[m.Stackframe] | None = None,
-        error: DelveError | None = None,
+        error: DelveReplyError | None = None,
         *,
         reply: bytes | None = None,
     ) -> None:
@@ -68,7 +68,7 @@ class GoroutineStack:
         return f"<GoroutineStack of goroutine {self.goroutine.id}: {frames}, error={self.error!r}>"
 
 
-class GoroutineGroups(NamedTuple):
+class GroupedGoroutines(NamedTuple):
     """Goroutines grouped by the server; each group keeps a few sample members."""
 
     groups: list[m.GoroutineGroup]

@@ -184,7 +184,7 @@ async def test_goroutine_stacks(goroutines_case: CoreCase) -> None:
 
 async def test_ancestors(seed_case: CoreCase) -> None:
     async with session(seed_case) as client:
-        with pytest.raises(dlvclient.DelveError, match="tracebackancestors"):
+        with pytest.raises(dlvclient.DelveReplyError, match="tracebackancestors"):
             await client.ancestors(1)
 
 

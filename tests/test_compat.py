@@ -75,7 +75,7 @@ async def test_malformed_request_is_caught(seed_case: CoreCase) -> None:
     async with dlvclient.open_core(seed_case.exe, seed_case.core, dlv=seed_case.leg.dlv) as c:
         assert c.server_version is not None
         if c.server_version >= Version(1, 26, 1):
-            with pytest.raises(dlvclient.DelveError, match="malformed request body"):
+            with pytest.raises(dlvclient.DelveReplyError, match="malformed request body"):
                 await c.call("Stacktrace", {"Id": "one"})
             assert (await c.eval("1+1")).value == "2"
         else:

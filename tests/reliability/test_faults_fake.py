@@ -399,7 +399,7 @@ async def test_stack_replies_are_judged_when_their_frames_are_read() -> None:
         assert malformed.error is None
         with pytest.raises(dlvclient.ResponseValidationError):
             malformed.frames  # noqa: B018
-        assert isinstance(broken.error, dlvclient.DelveError)
+        assert isinstance(broken.error, dlvclient.DelveReplyError)
         assert broken.frames == []
         assert "could not unwind" in str(broken.error)
         goroutine, frames = first

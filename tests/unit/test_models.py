@@ -239,7 +239,7 @@ def test_goroutine_filter_and_grouping_send_integers() -> None:
     flt = m.GoroutineFilter(kind=m.GoroutineField.LABEL, arg="job=indexer")
     assert flt.to_wire() == {"Kind": 5, "Negated": False, "Arg": "job=indexer"}
     assert json.dumps(flt.model_dump(by_alias=True)) == json.dumps(flt.to_wire())
-    grouping = m.GoroutineGrouping(group_by=m.GoroutineField.USER_LOC)
+    grouping = m.GoroutineGroupingOptions(group_by=m.GoroutineField.USER_LOC)
     assert grouping.to_wire() == {
         "GroupBy": 2,
         "GroupByKey": "",
