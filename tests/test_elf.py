@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dlvclient import InvalidTargetError, _elf
-from dlvclient._capture import build_go_program, run_and_capture
+from dlvclient._capture import build_go_program, make_core
 from dlvclient._elf import check_core, check_executable, check_inputs, check_match
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
@@ -40,11 +40,8 @@ def _crash(
     name: str, scene: Path, *, pie: bool = False, optimize: bool = False
 ) -> tuple[Path, Path]:
     scene.mkdir(parents=True, exist_ok=True)
-    exe = build_go_program(PROGRAMS / name, scene / name, pie=pie, optimize=optimize, env=ENV)
-    capture = run_and_capture([str(exe)], cwd=scene, env=ENV, timeout=60)
-    if capture.core is None:
-        pytest.fail(f"{name} left no core: {capture.reason}", pytrace=False)
-    return exe, capture.core
+    crash = make_core(PROGRAMS / name, scene, pie=pie, optimize=optimize, env=ENV)
+    return crash.exe, crash.core
 
 
 @pytest.fixture(scope="module")
