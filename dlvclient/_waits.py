@@ -1,0 +1,1145 @@
+"""What every blocked goroutine waits on, read from the Go runtime's own structures in a core.
+
+One pass over every goroutine's stack (as :meth:`AsyncClient.goroutine_stacks`) sorts the
+blocked ones by how they wait; then the runtime's bookkeeping names the object:
+
+* channels and ``select``: ``g.waiting`` is the goroutine's list of sudogs, one per channel
+  (``sudog.c``); each channel's ``recvq``/``sendq`` tell which side a select case waits on;
+* ``sync.Mutex``, ``RWMutex`` and ``WaitGroup``: their semaphores park sudogs in
+  ``runtime.semtable``, treaps keyed by the semaphore's address (``sudog.elem``); which kind
+  of object owns the semaphore is told by the ``sync`` frames of the waiter's stack;
+* ``sync.Cond``: its ``notifyList`` chains the waiters' sudogs from ``head``.
+
+Layouts differ between Go versions, so field offsets are never assumed: they are learned from
+Delve's evaluation of the runtime's own types (one ``Eval`` per type), and the bulk of the
+structures (every ``g``, every sudog) is then read as raw memory in large blocks, which costs
+a few calls instead of one per goroutine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+import anyio
+from pydantic import Field
+
+from ._buckets import ReportModel
+from ._client import GoroutineStack
+from ._errors import DelveError
+from ._models import Goroutine, GoroutineStatus, LoadConfig, Stackframe, Variable, VariableKind
+from ._version import Version
+
+__all__ = [
+    "WaitChannel",
+    "WaitFrame",
+    "WaitKind",
+    "WaitObject",
+    "Waits",
+    "WaitsClient",
+    "WaitsCollector",
+    "waits",
+]
+
+
+class WaitKind(str, Enum):
+    """What a group of blocked goroutines waits on."""
+
+    MUTEX = "mutex"
+    RWMUTEX = "rwmutex"
+    CHAN_SEND = "chan_send"
+    CHAN_RECV = "chan_recv"
+    SELECT = "select"
+    COND = "cond"
+    WAITGROUP = "waitgroup"
+    #: A runtime semaphore that no ``sync`` frame explains (``internal/poll``, the runtime).
+    SEMAPHORE = "semaphore"
+    #: A send or receive on a nil channel: blocked for good.
+    NIL_CHAN = "nil_chan"
+    SELECT_NO_CASES = "select_no_cases"
+    SLEEP = "sleep"
+    IO_WAIT = "io_wait"
+    SYSCALL = "syscall"
+    GC = "gc"
+    OTHER = "other"
+
+
+class WaitsClient(Protocol):
+    """The client calls the analysis needs (:class:`~dlvclient.AsyncClient` has them all)."""
+
+    @property
+    def target_go_version(self) -> Version | None: ...
+
+    def goroutine_stacks(self, *, depth: int = 50) -> AsyncIterator[GoroutineStack]: ...
+
+    async def eval(
+        self, expr: str, *, goroutine_id: int = -1, frame: int = 0, load: LoadConfig | None = None
+    ) -> Variable: ...
+
+    async def args(
+        self, *, goroutine_id: int = -1, frame: int = 0, load: LoadConfig | None = None
+    ) -> list[Variable]: ...
+
+    async def locals(
+        self, *, goroutine_id: int = -1, frame: int = 0, load: LoadConfig | None = None
+    ) -> list[Variable]: ...
+
+    async def examine_memory(self, address: int, length: int) -> bytes: ...
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+
+class WaitFrame(ReportModel):
+    """The frame where a goroutine blocks: its first frame outside the runtime and stdlib."""
+
+    function: str = Field(description="Fully qualified function name, e.g. 'main.(*Store).Get'.")
+    file: str = Field(description="Source file as recorded in the executable's debug info.")
+    line: int = Field(description="Line number in that file.")
+    index: int = Field(description="The frame's index in the goroutine's stack (0: innermost).")
+
+
+class WaitChannel(ReportModel):
+    """A channel that goroutines wait on, as its ``runtime.hchan`` says."""
+
+    address: int = Field(description="Address of the runtime.hchan.")
+    direction: str | None = Field(
+        None, description="For a select case: 'recv' or 'send'; None for a whole channel."
+    )
+    element_type: str = Field("", description="Go type of the elements ('' when unknown).")
+    len: int = Field(0, description="Elements in the buffer.")
+    cap: int = Field(0, description="Buffer size (0: unbuffered).")
+    closed: bool = Field(False, description="Whether the channel is closed.")
+    timer: bool = Field(False, description="A time.Timer's or Ticker's channel (Go 1.23+).")
+    receivers: int = Field(0, description="Goroutines queued to receive (select cases included).")
+    senders: int = Field(0, description="Goroutines queued to send (select cases included).")
+
+
+class WaitObject(ReportModel):
+    """One object (or one kind of wait) and the goroutines blocked on it."""
+
+    kind: WaitKind = Field(description="How the goroutines wait (see WaitKind).")
+    address: int = Field(
+        description="The object's address (a sync value, a runtime.hchan); 0 for waits on no "
+        "object (sleep, syscall, ...) and where it could not be read."
+    )
+    type: str = Field("", description="The object's Go type, e.g. 'sync.Mutex', 'chan int'.")
+    waiters: int = Field(description="How many goroutines wait on it.")
+    goroutine_ids: list[int] = Field(description="Their ids, ascending.")
+    frame: WaitFrame | None = Field(
+        None, description="Where the first of them blocks (first frame outside runtime/stdlib)."
+    )
+    wait_reason: str = Field("", description="The runtime's wait reason of the first waiter.")
+    expression: str | None = Field(
+        None,
+        description="An expression naming the object in a waiter's frame, e.g. 's.mu' "
+        "(evaluate it there with frame.index).",
+    )
+    expression_owner: str | None = Field(
+        None, description="Type of the variable the expression starts from, e.g. '*main.Store'."
+    )
+    readers: list[int] | None = Field(None, description="rwmutex: goroutines in RLock.")
+    writers: list[int] | None = Field(None, description="rwmutex: goroutines in Lock.")
+    counter: int | None = Field(None, description="waitgroup: the counter Wait waits on.")
+    channel: WaitChannel | None = Field(None, description="chan_send/chan_recv: the channel.")
+    channels: list[WaitChannel] | None = Field(None, description="select: every case's channel.")
+    fd: int | None = Field(None, description="io_wait: the file descriptor, where readable.")
+    hints: list[str] = Field(
+        default_factory=list, description="Hints: guesses worth checking, not facts."
+    )
+
+
+class Waits(ReportModel):
+    """Every blocked goroutine grouped by what it waits on, largest group first."""
+
+    objects: list[WaitObject] = Field(description="Groups, largest first, then by address.")
+    hints: list[str] = Field(
+        default_factory=list, description="Hints about the whole program (labelled as such)."
+    )
+    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+
+
+# --- sorting goroutines by how they wait ---------------------------------------------------------
+
+_CHAN_REASONS = {"chan receive": WaitKind.CHAN_RECV, "chan send": WaitKind.CHAN_SEND}
+_SEMA_REASONS = frozenset(
+    {
+        "semacquire",
+        "sync.Mutex.Lock",
+        "sync.RWMutex.RLock",
+        "sync.RWMutex.Lock",
+        "sync.WaitGroup.Wait",
+    }
+)
+_NAMED_REASONS = {
+    "chan receive (nil chan)": WaitKind.NIL_CHAN,
+    "chan send (nil chan)": WaitKind.NIL_CHAN,
+    "select (no cases)": WaitKind.SELECT_NO_CASES,
+    "sleep": WaitKind.SLEEP,
+    "IO wait": WaitKind.IO_WAIT,
+    "select": WaitKind.SELECT,
+    "sync.Cond.Wait": WaitKind.COND,
+}
+_GC_REASON = re.compile(r"GC|garbage collection|force gc|stopping the world")
+# The sync methods whose semaphore a goroutine waits on, innermost first (internal/ stripped).
+_MUTEX_FRAMES = frozenset({"sync.(*Mutex).Lock", "sync.(*Mutex).lockSlow"})
+_SYNC_ROLES = {
+    "sync.(*RWMutex).RLock": "reader",
+    "sync.(*RWMutex).Lock": "writer",
+    "sync.(*WaitGroup).Wait": "waitgroup",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_app(function: str) -> bool:
+    """Whether a function is the program's own or a dependency's (not runtime or stdlib)."""
+    slash = function.rfind("/")
+    dot = function.find(".", slash + 1)
+    package = function[:dot] if dot > 0 else function
+    return package == "main" or "." in package.split("/", 1)[0]
+
+
+def _sema_role(functions: Sequence[str]) -> str:
+    """mutex, reader, writer, writer_w (an RWMutex's inner mutex), waitgroup or semaphore."""
+    names = [f.removeprefix("internal/") for f in functions]
+    for i, name in enumerate(names):
+        if name in _MUTEX_FRAMES:
+            outer = next((n for n in names[i + 1 :] if n not in _MUTEX_FRAMES), "")
+            return "writer_w" if outer == "sync.(*RWMutex).Lock" else "mutex"
+        if name in _SYNC_ROLES:
+            return _SYNC_ROLES[name]
+    return "semaphore"
+
+
+@dataclass
+class _Blocked:
+    """A blocked goroutine: what the stack pass keeps of it."""
+
+    id: int
+    kind: WaitKind
+    reason: str
+    functions: tuple[str, ...]
+    frame: WaitFrame | None
+    app_frames: tuple[int, ...]
+    role: str = ""
+
+
+def _classify(goroutine: Goroutine, reason: str) -> WaitKind | None:
+    status = goroutine.status_enum
+    if status is GoroutineStatus.SYSCALL:
+        return WaitKind.SYSCALL
+    if status is not GoroutineStatus.WAITING:
+        return None
+    if reason in _CHAN_REASONS:
+        return _CHAN_REASONS[reason]
+    if reason in _SEMA_REASONS:
+        return WaitKind.SEMAPHORE  # refined by the stack once the semtable is read
+    if reason in _NAMED_REASONS:
+        return _NAMED_REASONS[reason]
+    if _GC_REASON.search(reason):
+        return WaitKind.GC
+    return WaitKind.OTHER
+
+
+class WaitsCollector:
+    """Collects blocked goroutines during a stack pass; :meth:`resolve` names their objects.
+
+    Feed it every goroutine (``add``) from a pass the caller makes anyway, such as a crash
+    report's, so the stacks are read once.
+    """
+
+    def __init__(self, go_version: Version | str | None, *, include_runtime: bool = False):
+        self._go_version = go_version
+        self._include_runtime = include_runtime
+        self.blocked: list[_Blocked] = []
+        self.total = 0
+        self.active = 0  # running or runnable
+
+    def add(self, goroutine: Goroutine, frames: Sequence[Stackframe]) -> None:
+        """Record one goroutine with its stack (innermost frame first)."""
+        self.total += 1
+        status = goroutine.status_enum
+        if status in (GoroutineStatus.RUNNING, GoroutineStatus.RUNNABLE):
+            self.active += 1
+            return
+        if goroutine.is_system and not self._include_runtime:
+            return  # the runtime's own goroutines (GC workers, finalizers...)
+        reason = goroutine.wait_reason_name(self._go_version) if goroutine.wait_reason else ""
+        kind = _classify(goroutine, reason)
+        if kind is None:
+            return
+        # Frames past the third in-app one are never looked at: stop reading there.
+        functions: list[str] = []
+        app: list[int] = []
+        for index, f in enumerate(frames):
+            name = f.function_name
+            functions.append(name)
+            if _is_app(name):
+                app.append(index)
+                if len(app) == 3:
+                    break
+        frame = None
+        if app:
+            top = frames[app[0]]
+            frame = WaitFrame(
+                function=functions[app[0]], file=top.file, line=top.line, index=app[0]
+            )
+        blocked = _Blocked(goroutine.id, kind, reason, tuple(functions), frame, tuple(app))
+        if kind is WaitKind.SEMAPHORE:
+            blocked.role = _sema_role(functions)
+        self.blocked.append(blocked)
+
+    async def resolve(self, client: WaitsClient, *, name_objects: int = 32) -> Waits:
+        """Read the runtime's structures and group the goroutines by object."""
+        return await _Resolver(client, self).run(name_objects)
+
+
+async def waits(
+    client: WaitsClient, *, depth: int = 50, name_objects: int = 32, include_runtime: bool = False
+) -> Waits:
+    """What every blocked goroutine of the core waits on, grouped by object, largest first.
+
+    ``depth`` bounds the frames read per goroutine (the frame where it blocks must be among
+    them); expressions naming the objects are looked for in the ``name_objects`` largest
+    groups. The runtime's own goroutines are left out unless ``include_runtime``.
+    """
+    collector = WaitsCollector(client.target_go_version, include_runtime=include_runtime)
+    async for goroutine, frames in client.goroutine_stacks(depth=depth):
+        collector.add(goroutine, frames)
+    return await collector.resolve(client, name_objects=name_objects)
+
+
+# --- reading the core ----------------------------------------------------------------------------
+
+# Values only: no pointer is followed, nested structs are seen to three levels (enough to reach
+# the field under a wrapper such as Go 1.26's maybeTraceableChan).
+_SHAPE = LoadConfig(
+    follow_pointers=False,
+    max_variable_recurse=3,
+    max_string_len=0,
+    max_array_values=0,
+    max_struct_fields=-1,
+)
+_VARS = LoadConfig(
+    follow_pointers=True,
+    max_variable_recurse=2,
+    max_string_len=0,
+    max_array_values=0,
+    max_struct_fields=-1,
+)
+_SIZES = {
+    VariableKind.BOOL: 1,
+    VariableKind.INT8: 1,
+    VariableKind.UINT8: 1,
+    VariableKind.INT16: 2,
+    VariableKind.UINT16: 2,
+    VariableKind.INT32: 4,
+    VariableKind.UINT32: 4,
+}
+_BLOCK = 1 << 14
+_MAX_RANGE = 1 << 16
+_MAX_CHAIN = 1 << 20
+_READS_IN_FLIGHT = 4
+
+
+def _find(var: Variable, name: str) -> Variable | None:
+    """The first field called ``name`` in ``var``, depth first."""
+    for child in var.children:
+        if child.name == name:
+            return child
+        if child.kind is VariableKind.STRUCT:
+            found = _find(child, name)
+            if found is not None:
+                return found
+    return None
+
+
+def _leaf(var: Variable) -> Variable:
+    """Under a wrapper struct (Go 1.26's maybeTraceablePtr), the field that holds the value."""
+    while var.kind is VariableKind.STRUCT:
+        inner = _find(var, "vu")
+        if inner is None:
+            break
+        var = inner
+    return var
+
+
+def _number(var: Variable | None) -> int:
+    if var is None or var.unreadable:
+        return 0
+    match = re.search(r"-?\d+", var.value.rsplit("(", 1)[-1]) if "(" in var.value else None
+    text = match.group(0) if match else var.value
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class _Field:
+    offset: int
+    size: int
+
+
+def _fields(var: Variable, names: Iterable[str]) -> dict[str, _Field]:
+    """Offsets and sizes of the named fields of a struct value Delve loaded."""
+    out: dict[str, _Field] = {}
+    for name in names:
+        found = _find(var, name)
+        if found is not None:
+            leaf = _leaf(found)
+            out[name] = _Field(leaf.addr - var.addr, _SIZES.get(leaf.kind, 8))
+    return out
+
+
+class _Memory:
+    """The core's memory, read in aligned blocks and kept, so chasing pointers costs few calls."""
+
+    def __init__(self, client: WaitsClient) -> None:
+        self._client = client
+        self._blocks: dict[int, bytes] = {}
+
+    async def prefetch(self, addresses: Iterable[int], size: int) -> None:
+        """Read every ``[address, address + size)``, joined into ranges of up to 64 KiB."""
+        ranges: list[list[int]] = []
+        for address in sorted(set(addresses)):
+            start = address - address % _BLOCK
+            end = address + size
+            if ranges and start <= ranges[-1][1] and end - ranges[-1][0] <= _MAX_RANGE:
+                ranges[-1][1] = max(ranges[-1][1], end)
+            else:
+                ranges.append([start, end])
+        limiter = anyio.CapacityLimiter(_READS_IN_FLIGHT)
+
+        async def fetch(start: int, end: int) -> None:
+            async with limiter:
+                try:
+                    data = await self._client.examine_memory(start, end - start)
+                except DelveError:
+                    return  # unreadable in part: read on demand, block by block
+            for offset in range(0, len(data), _BLOCK):
+                self._blocks[start + offset] = data[offset : offset + _BLOCK]
+
+        # A few reads in flight, so Delve reads the core while this process decodes a reply.
+        async with anyio.create_task_group() as tg:
+            for start, end in ranges:
+                tg.start_soon(fetch, start, end + -end % _BLOCK)
+
+    def get(self, address: int, size: int) -> bytes | None:
+        """The bytes at ``address`` if already read, else None (no call is made)."""
+        base = address - address % _BLOCK
+        block = self._blocks.get(base)
+        offset = address - base
+        if block is None or len(block) < offset + size:
+            return None
+        return block[offset : offset + size]
+
+    async def read(self, address: int, size: int) -> bytes:
+        """The bytes at ``address`` (``b""`` if unreadable), through the block cache."""
+        if address <= 0:
+            return b""
+        data = self.get(address, size)
+        if data is not None:
+            return data
+        base = address - address % _BLOCK
+        if base not in self._blocks:
+            try:
+                self._blocks[base] = await self._client.examine_memory(base, _BLOCK)
+            except DelveError:
+                self._blocks[base] = b""
+            data = self.get(address, size)
+            if data is not None:
+                return data
+        try:  # across a block's end, or in a block only partly readable
+            return await self._client.examine_memory(address, size)
+        except DelveError:
+            return b""
+
+
+def _int(data: bytes, field: _Field) -> int:
+    return int.from_bytes(data[field.offset : field.offset + field.size], "little")
+
+
+@dataclass
+class _Sudog:
+    address: int
+    g: int
+    chan: int
+    elem: int
+    is_select: bool
+    next: int
+    prev: int
+    waitlink: int
+
+
+@dataclass
+class _Chan:
+    address: int
+    info: WaitChannel
+    recv: set[int] = field(default_factory=set)  # sudog addresses
+    send: set[int] = field(default_factory=set)
+    recv_goids: set[int] = field(default_factory=set)
+    send_goids: set[int] = field(default_factory=set)
+
+
+class _Resolver:
+    """One resolution: the layouts it learned, the memory it read, the groups it built."""
+
+    def __init__(self, client: WaitsClient, collector: WaitsCollector) -> None:
+        self.client = client
+        self.collector = collector
+        self.memory = _Memory(client)
+        self.notes: list[str] = []
+        self.g_fields: dict[str, _Field] = {}
+        self.sudog_fields: dict[str, _Field] = {}
+        self.g_goid: dict[int, int] = {}  # g address -> goid
+        self.goid_g: dict[int, int] = {}
+        self.objects: list[WaitObject] = []
+        self._types: dict[int, str] = {}
+        self._types_base: int | None = None
+        self._sync: dict[str, Variable | None] = {}
+        self._sudogs: dict[int, _Sudog] = {}
+        self.g_size = 0
+        self.sudog_size = 0
+
+    # --- layouts and goroutines -----------------------------------------------------------------
+
+    async def _eval(self, expr: str, load: LoadConfig = _SHAPE) -> Variable | None:
+        try:
+            return await self.client.eval(expr, load=load)
+        except DelveError as exc:
+            self.notes.append(f"could not evaluate {expr}: {exc}")
+            return None
+
+    async def _learn_layouts(self) -> bool:
+        g0 = await self._eval("*runtime.allgs[0]")
+        if g0 is None:
+            return False
+        self.g_fields = _fields(g0, ("goid", "waiting"))
+        # Any readable address serves to learn a layout; a g is bigger than a sudog.
+        sudog = await self._eval(_cast("runtime.sudog", g0.addr))
+        if sudog is None:
+            return False
+        names = ("g", "next", "prev", "elem", "isSelect", "waitlink", "c")
+        self.sudog_fields = _fields(sudog, names)
+        missing = [n for n in ("goid", "waiting") if n not in self.g_fields]
+        missing += [n for n in names if n not in self.sudog_fields]
+        if missing:
+            self.notes.append(f"this Go's runtime lacks fields the analysis reads: {missing}")
+            return False
+        self.g_size = max(f.offset + f.size for f in self.g_fields.values())
+        self.sudog_size = max(f.offset + f.size for f in self.sudog_fields.values())
+        return True
+
+    async def _read_allgs(self) -> None:
+        allgs = await self._eval("runtime.allgs")
+        if allgs is None or not allgs.base or not allgs.len:
+            return
+        data = await self.client.examine_memory(allgs.base, 8 * allgs.len)
+        gs = [int.from_bytes(data[i : i + 8], "little") for i in range(0, len(data), 8)]
+        goid = self.g_fields["goid"]
+        await self.memory.prefetch(gs, self.g_size)
+        get = self.memory.get
+        for g in gs:
+            raw = get(g, self.g_size)
+            if raw is not None:
+                number = _int(raw, goid)
+                self.g_goid[g] = number
+                self.goid_g[number] = g
+
+    async def _goid(self, g: int) -> int | None:
+        if not g:
+            return None
+        if g in self.g_goid:
+            return self.g_goid[g]
+        raw = await self.memory.read(g, self.g_size)
+        if len(raw) < self.g_size:
+            return None
+        self.g_goid[g] = number = _int(raw, self.g_fields["goid"])
+        return number
+
+    async def _sudog(self, address: int) -> _Sudog | None:
+        known = self._sudogs.get(address)
+        if known is not None:
+            return known
+        size = self.sudog_size
+        raw = self.memory.get(address, size)
+        if raw is None:
+            raw = await self.memory.read(address, size)
+        if len(raw) < size:
+            return None
+        f = self.sudog_fields
+        sudog = _Sudog(
+            address=address,
+            g=_int(raw, f["g"]),
+            chan=_int(raw, f["c"]),
+            elem=_int(raw, f["elem"]),
+            is_select=bool(_int(raw, f["isSelect"])),
+            next=_int(raw, f["next"]),
+            prev=_int(raw, f["prev"]),
+            waitlink=_int(raw, f["waitlink"]),
+        )
+        self._sudogs[address] = sudog
+        return sudog
+
+    async def _chain(self, first: int, link: str) -> list[_Sudog]:
+        """The sudogs from ``first`` along ``link`` (next, waitlink)."""
+        out: list[_Sudog] = []
+        seen: set[int] = set()
+        address = first
+        while address and address not in seen and len(out) < _MAX_CHAIN:
+            seen.add(address)
+            sudog = await self._sudog(address)
+            if sudog is None:
+                break
+            out.append(sudog)
+            address = getattr(sudog, link)
+        return out
+
+    async def _goids(self, sudogs: Iterable[_Sudog]) -> set[int]:
+        out: set[int] = set()
+        for s in sudogs:
+            goid = await self._goid(s.g)
+            if goid is not None:
+                out.add(goid)
+        return out
+
+    # --- the passes -------------------------------------------------------------------------------
+
+    async def run(self, name_objects: int) -> Waits:
+        blocked = self.collector.blocked
+        by_kind: dict[WaitKind, list[_Blocked]] = defaultdict(list)
+        for b in blocked:
+            by_kind[b.kind].append(b)
+        needs_runtime = (
+            any(
+                k in by_kind
+                for k in (
+                    WaitKind.CHAN_RECV,
+                    WaitKind.CHAN_SEND,
+                    WaitKind.SELECT,
+                    WaitKind.SEMAPHORE,
+                )
+            )
+            or WaitKind.COND in by_kind
+        )
+        if needs_runtime and await self._learn_layouts():
+            await self._read_allgs()
+            await self._channels(
+                by_kind[WaitKind.CHAN_RECV] + by_kind[WaitKind.CHAN_SEND] + by_kind[WaitKind.SELECT]
+            )
+            await self._semaphores(by_kind[WaitKind.SEMAPHORE])
+            await self._conds(by_kind[WaitKind.COND])
+        else:
+            for kind in (
+                WaitKind.CHAN_RECV,
+                WaitKind.CHAN_SEND,
+                WaitKind.SELECT,
+                WaitKind.SEMAPHORE,
+                WaitKind.COND,
+            ):
+                self._by_frame(by_kind[kind])
+        await self._io_waits(by_kind[WaitKind.IO_WAIT])
+        for kind in (
+            WaitKind.NIL_CHAN,
+            WaitKind.SELECT_NO_CASES,
+            WaitKind.SLEEP,
+            WaitKind.SYSCALL,
+            WaitKind.GC,
+            WaitKind.OTHER,
+        ):
+            self._by_frame(by_kind[kind])
+        self.objects.sort(key=lambda o: (-o.waiters, o.address == 0, o.address, o.kind.value))
+        for obj in self.objects[:name_objects]:
+            await self._name(obj)
+        hints = self._hints()
+        await self._holder_hints()
+        return Waits(objects=self.objects, hints=hints, notes=self.notes)
+
+    def _group(
+        self, kind: WaitKind, address: int, members: Sequence[_Blocked], **extra: object
+    ) -> WaitObject:
+        members = sorted(members, key=lambda b: b.id)
+        first = members[0]
+        obj = WaitObject(
+            kind=kind,
+            address=address,
+            waiters=len(members),
+            goroutine_ids=[b.id for b in members],
+            frame=first.frame,
+            wait_reason=first.reason,
+            **extra,
+        )
+        self.objects.append(obj)
+        return obj
+
+    def _by_frame(self, members: Sequence[_Blocked]) -> None:
+        """Waits on no object that could be read: one group per kind, reason and frame."""
+        groups: dict[tuple[str, str, str, int], list[_Blocked]] = defaultdict(list)
+        for b in members:
+            if b.frame is not None:
+                function, line = b.frame.function, b.frame.line
+            else:
+                function, line = (b.functions[0] if b.functions else ""), 0
+            groups[(b.kind.value, b.reason, function, line)].append(b)
+        for group in groups.values():
+            self._group(group[0].kind, 0, group)
+
+    # channels ----------------------------------------------------------------------------------
+
+    async def _channels(self, members: list[_Blocked]) -> None:
+        if not members:
+            return
+        waiting = self.g_fields["waiting"]
+        cases: dict[int, list[_Sudog]] = {}
+        chans: dict[int, _Chan] = {}
+        unresolved: list[_Blocked] = []
+        for b in members:
+            g = self.goid_g.get(b.id, 0)
+            raw = self.memory.get(g, self.g_size) if g else None
+            first = _int(raw, waiting) if raw is not None else 0
+            if not first:
+                unresolved.append(b)
+                continue
+            cases[b.id] = await self._chain(first, "waitlink")
+            for s in cases[b.id]:
+                if s.chan and s.chan not in chans:
+                    chans[s.chan] = await self._chan(s.chan)
+        self._by_frame(unresolved)
+        plain: dict[tuple[int, WaitKind], list[_Blocked]] = defaultdict(list)
+        selects: dict[tuple[tuple[int, str], ...], list[_Blocked]] = defaultdict(list)
+        for b in members:
+            if b.id not in cases:
+                continue
+            if b.kind is WaitKind.SELECT:
+                key = tuple(
+                    sorted(
+                        (s.chan, "send" if s.address in chans[s.chan].send else "recv")
+                        for s in cases[b.id]
+                        if s.chan
+                    )
+                )
+                selects[key].append(b)
+            elif cases[b.id] and cases[b.id][0].chan:
+                plain[(cases[b.id][0].chan, b.kind)].append(b)
+        for (address, kind), group in plain.items():
+            info = chans[address].info
+            self._group(kind, address, group, channel=info, type=_chan_type(info))
+        for key, group in selects.items():
+            infos = [
+                chans[address].info.model_copy(update={"direction": direction})
+                for address, direction in key
+            ]
+            address = key[0][0] if key else 0
+            self._group(WaitKind.SELECT, address, group, channels=infos, type="select")
+
+    async def _chan(self, address: int) -> _Chan:
+        hchan = await self._eval(_cast("runtime.hchan", address))
+        chan = _Chan(address, WaitChannel(address=address))
+        if hchan is None:
+            return chan
+        fields = {c.name: c for c in hchan.children}
+        queues: dict[str, set[int]] = {"recvq": chan.recv, "sendq": chan.send}
+        for name, into in queues.items():
+            queue = fields.get(name)
+            first = _number(_find(queue, "first")) if queue is not None else 0
+            queued = await self._chain(first, "next")
+            into.update(s.address for s in queued)
+            (chan.recv_goids if name == "recvq" else chan.send_goids).update(
+                await self._goids(queued)
+            )
+        timer = fields.get("timer")
+        chan.info = WaitChannel(
+            address=address,
+            element_type=await self._type_name(_number(fields.get("elemtype"))),
+            len=_number(fields.get("qcount")),
+            cap=_number(fields.get("dataqsiz")),
+            closed=_number(fields.get("closed")) != 0,
+            timer=timer is not None and _number(timer) != 0,
+            receivers=len(chan.recv),
+            senders=len(chan.send),
+        )
+        return chan
+
+    async def _type_name(self, type_address: int) -> str:
+        """The name of a runtime type (``*_type``), from its nameOff in the module's types."""
+        if not type_address:
+            return ""
+        if self._types_base is None:
+            self._types_base = _number(await self._eval("runtime.firstmoduledata.types"))
+        if type_address in self._types:
+            return self._types[type_address]
+        typ = await self._eval_quiet(_cast("runtime._type", type_address), -1, 0)
+        if typ is None:
+            typ = await self._eval(_cast("internal/abi.Type", type_address))
+        name = ""
+        if typ is not None:
+            str_off = _number(_find(typ, "str") or _find(typ, "Str"))
+            tflag = _find(typ, "tflag") or _find(typ, "TFlag")
+            extra_star = tflag is not None and "extrastar" in tflag.value.lower()
+            name = await self._name_at(self._types_base + str_off)
+            if extra_star and name.startswith("*"):
+                name = name[1:]
+        self._types[type_address] = name
+        return name
+
+    async def _name_at(self, address: int) -> str:
+        """A runtime name: a flags byte, a varint length, the bytes."""
+        try:
+            head = await self.client.examine_memory(address, 11)
+        except DelveError:
+            return ""
+        length = shift = 0
+        i = 1
+        while i < len(head):
+            byte = head[i]
+            length |= (byte & 0x7F) << shift
+            i += 1
+            if not byte & 0x80:
+                break
+            shift += 7
+        if not 0 < length < 4096:
+            return ""
+        try:
+            data = await self.client.examine_memory(address + i, length)
+        except DelveError:
+            return ""
+        return data.decode(errors="replace")
+
+    # semaphores --------------------------------------------------------------------------------
+
+    async def _semaphores(self, members: list[_Blocked]) -> None:
+        if not members:
+            return
+        sema_of: dict[int, int] = {}  # goid -> semaphore address
+        stack = await self._treaps()
+        seen: set[int] = set()
+        while stack:
+            node = await self._sudog(stack.pop())
+            if node is None or node.address in seen or len(seen) > _MAX_CHAIN:
+                continue
+            seen.add(node.address)
+            for goid in await self._goids(await self._chain(node.address, "waitlink")):
+                sema_of[goid] = node.elem
+            stack.extend(child for child in (node.prev, node.next) if child)
+        groups: dict[tuple[str, int], list[_Blocked]] = defaultdict(list)
+        unresolved: list[_Blocked] = []
+        for b in members:
+            sema = sema_of.get(b.id)
+            if not sema:
+                unresolved.append(b)
+                continue
+            kind_name = {"reader": "rwmutex", "writer": "rwmutex", "writer_w": "rwmutex"}.get(
+                b.role, b.role
+            )
+            address = await self._owner(b.role, sema)
+            groups[(kind_name, address)].append(b)
+        self._by_frame(unresolved)
+        for (kind_name, address), group in groups.items():
+            await self._sync_object(kind_name, address, group)
+
+    async def _treaps(self) -> list[int]:
+        """The roots of runtime.semtable's treaps, read as one block of memory."""
+        table = await self._eval("runtime.semtable")
+        first = await self._eval("runtime.semtable[0]")
+        second = await self._eval("runtime.semtable[1]")
+        if table is None or first is None or second is None or not table.len:
+            return []
+        treap = _find(first, "treap")
+        if treap is None:
+            self.notes.append("runtime.semtable has no treap: this Go's layout is not known")
+            return []
+        stride = second.addr - first.addr
+        offset = treap.addr - first.addr
+        try:
+            data = await self.client.examine_memory(first.addr, stride * table.len)
+        except DelveError as exc:
+            self.notes.append(f"could not read runtime.semtable: {exc}")
+            return []
+        roots = (
+            int.from_bytes(data[i + offset : i + offset + 8], "little")
+            for i in range(0, len(data), stride)
+        )
+        return [root for root in roots if root]
+
+    async def _sync_layout(self, type_name: str, at: int) -> Variable | None:
+        if type_name not in self._sync:
+            self._sync[type_name] = await self._eval(_cast(type_name, at))
+        return self._sync[type_name]
+
+    async def _offset(self, type_name: str, at: int, *names: str) -> int | None:
+        layout = await self._sync_layout(type_name, at)
+        if layout is None:
+            return None
+        for name in names:
+            found = _find(layout, name)
+            if found is not None:
+                return found.addr - layout.addr
+        return None
+
+    async def _owner(self, role: str, sema: int) -> int:
+        """The address of the sync value a semaphore belongs to (the semaphore's if unknown)."""
+        if role == "mutex":
+            offset = await self._offset("sync.Mutex", sema, "sema")
+        elif role == "reader":
+            offset = await self._offset("sync.RWMutex", sema, "readerSem")
+        elif role == "writer":
+            offset = await self._offset("sync.RWMutex", sema, "writerSem")
+        elif role == "writer_w":
+            inner = await self._offset("sync.RWMutex", sema, "sema")
+            offset = inner
+        elif role == "waitgroup":
+            offset = await self._offset("sync.WaitGroup", sema, "sema", "state2")
+        else:
+            return sema
+        return sema - offset if offset is not None else sema
+
+    async def _sync_object(self, kind_name: str, address: int, group: list[_Blocked]) -> None:
+        if kind_name == "rwmutex":
+            readers = sorted(b.id for b in group if b.role == "reader")
+            writers = sorted(b.id for b in group if b.role != "reader")
+            self._group(
+                WaitKind.RWMUTEX,
+                address,
+                group,
+                type="sync.RWMutex",
+                readers=readers,
+                writers=writers,
+            )
+        elif kind_name == "mutex":
+            self._group(WaitKind.MUTEX, address, group, type="sync.Mutex")
+        elif kind_name == "waitgroup":
+            wg = await self._eval(_cast("sync.WaitGroup", address))
+            counter = None
+            if wg is not None:
+                state = _find(wg, "state1") or _find(wg, "state")
+                if state is not None and state.kind is VariableKind.STRUCT:
+                    state = _find(state, "v") or state
+                if state is not None:
+                    counter = _number(state) >> 32
+            self._group(WaitKind.WAITGROUP, address, group, type="sync.WaitGroup", counter=counter)
+        else:
+            self._group(WaitKind.SEMAPHORE, address, group, type="uint32")
+
+    # conds -------------------------------------------------------------------------------------
+
+    async def _conds(self, members: list[_Blocked]) -> None:
+        pending = {b.id: b for b in members}
+        resolved: dict[int, list[_Blocked]] = {}
+        for b in members:
+            if b.id not in pending:
+                continue
+            for cond in await self._cond_candidates(b):
+                goids = await self._notify_waiters(cond)
+                if b.id in goids:
+                    resolved[cond] = [pending.pop(i) for i in sorted(goids) if i in pending]
+                    break
+        for address, group in resolved.items():
+            if group:
+                self._group(WaitKind.COND, address, group, type="sync.Cond")
+        self._by_frame(list(pending.values()))
+
+    async def _cond_candidates(self, b: _Blocked) -> list[int]:
+        """Addresses of sync.Conds the goroutine may wait on: Wait's receiver, else the
+        Conds its frames hold."""
+        out: list[int] = []
+        names = [f.removeprefix("internal/") for f in b.functions]
+        if "sync.(*Cond).Wait" in names:
+            c = await self._eval_quiet("c", b.id, names.index("sync.(*Cond).Wait"))
+            if c is not None and not c.unreadable and _number(c):
+                out.append(_number(c))
+        for index in b.app_frames:
+            for var in await self._frame_vars(b.id, index):
+                for _, found in _walk(var, var.name):
+                    if found.type == "*sync.Cond" and found.children:
+                        out.append(found.children[0].addr)
+                    elif found.type == "sync.Cond" and found.addr:
+                        out.append(found.addr)
+        return list(dict.fromkeys(a for a in out if a))
+
+    async def _notify_waiters(self, cond: int) -> set[int]:
+        layout = await self._eval(_cast("sync.Cond", cond))
+        head = _number(_find(layout, "head")) if layout is not None else 0
+        return await self._goids(await self._chain(head, "next"))
+
+    async def _eval_quiet(self, expr: str, goid: int, frame: int) -> Variable | None:
+        try:
+            return await self.client.eval(expr, goroutine_id=goid, frame=frame, load=_SHAPE)
+        except DelveError:
+            return None
+
+    async def _frame_vars(self, goid: int, frame: int) -> list[Variable]:
+        out: list[Variable] = []
+        for call in (self.client.args, self.client.locals):
+            with contextlib.suppress(DelveError):
+                out.extend(await call(goroutine_id=goid, frame=frame, load=_VARS))
+        return [v for v in out if not v.unreadable]
+
+    # io waits ----------------------------------------------------------------------------------
+
+    async def _io_waits(self, members: list[_Blocked], limit: int = 256) -> None:
+        groups: dict[int, list[_Blocked]] = defaultdict(list)
+        fds: dict[int, int] = {}
+        unresolved: list[_Blocked] = []
+        for n, b in enumerate(members):
+            index = next(
+                (i for i, f in enumerate(b.functions) if f.startswith("internal/poll.(*FD).")),
+                None,
+            )
+            fd = None
+            if index is not None and n < limit:
+                fd = await self._eval_quiet("*fd", b.id, index)
+            if fd is None or fd.unreadable or not fd.addr:
+                unresolved.append(b)
+                continue
+            target = fd
+            sysfd = _find(target, "Sysfd")
+            groups[target.addr].append(b)
+            if sysfd is not None and not sysfd.unreadable:
+                fds[target.addr] = _number(sysfd)
+        for address, group in groups.items():
+            self._group(
+                WaitKind.IO_WAIT, address, group, type="internal/poll.FD", fd=fds.get(address)
+            )
+        self._by_frame(unresolved)
+
+    # naming ------------------------------------------------------------------------------------
+
+    async def _name(self, obj: WaitObject) -> None:
+        if not obj.address or obj.kind in (WaitKind.IO_WAIT,):
+            return
+        first = next((b for b in self.collector.blocked if b.id == obj.goroutine_ids[0]), None)
+        if first is None:
+            return
+        targets = {obj.address}
+        if obj.channels:
+            targets = {c.address for c in obj.channels}
+        for index in first.app_frames:
+            for var in await self._frame_vars(first.id, index):
+                for expr, found in _walk(var, var.name):
+                    if _names(found, targets, obj):
+                        obj.expression = expr
+                        obj.expression_owner = var.type if expr != var.name else None
+                        if obj.frame is not None and obj.frame.index != index:
+                            obj.frame = obj.frame.model_copy(update={"index": index})
+                        if obj.kind in (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND) and found.type:
+                            obj.type = found.type
+                        return
+
+    # hints -------------------------------------------------------------------------------------
+
+    def _hints(self) -> list[str]:
+        hints: list[str] = []
+        c = self.collector
+        wakers = {WaitKind.SLEEP, WaitKind.IO_WAIT, WaitKind.SYSCALL}
+        if c.blocked and c.active == 0:
+            if not any(o.kind in wakers for o in self.objects):
+                hints.append(
+                    "hint: every goroutine is blocked and none is runnable, sleeping, waiting "
+                    "for IO or in a system call: nothing left can wake them (a deadlock)"
+                )
+            else:
+                hints.append(
+                    "hint: no goroutine is running or runnable; only a timer, IO or a system "
+                    "call can wake the others"
+                )
+        for obj in self.objects:
+            if obj.kind in (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND) and obj.channel is not None:
+                other = (
+                    obj.channel.senders if obj.kind is WaitKind.CHAN_RECV else obj.channel.receivers
+                )
+                if not other and c.active == 0:
+                    side = "send to" if obj.kind is WaitKind.CHAN_RECV else "receive from"
+                    obj.hints.append(
+                        f"hint: no goroutine waits to {side} this channel and none is runnable"
+                    )
+        return hints
+
+    async def _holder_hints(self, limit: int = 64) -> None:
+        """For locks whose owner is named, the goroutines not waiting on them that hold it."""
+        locks = [
+            o
+            for o in self.objects
+            if o.kind in (WaitKind.MUTEX, WaitKind.RWMUTEX) and o.expression and o.address
+        ][:8]
+        if not locks:
+            return
+        owners: dict[int, WaitObject] = {}
+        for obj in locks:
+            first = next(b for b in self.collector.blocked if b.id == obj.goroutine_ids[0])
+            assert obj.frame is not None
+            for var in await self._frame_vars(first.id, obj.frame.index):
+                if (
+                    var.name == (obj.expression or "").split(".")[0]
+                    and var.kind is VariableKind.PTR
+                    and var.children
+                ):
+                    owners[var.children[0].addr] = obj
+        candidates = [
+            b
+            for b in self.collector.blocked
+            if b.app_frames and all(b.id not in o.goroutine_ids for o in locks)
+        ][:limit]
+        for b in candidates:
+            for var in await self._frame_vars(b.id, b.app_frames[0]):
+                if var.kind is VariableKind.PTR and var.children and var.children[0].addr in owners:
+                    obj = owners[var.children[0].addr]
+                    assert b.frame is not None
+                    obj.hints.append(
+                        f"hint: goroutine {b.id} holds {var.name} ({var.type}) in "
+                        f"{b.frame.function} and is not waiting on this lock: it may hold it"
+                    )
+
+
+def _walk(var: Variable, expr: str, depth: int = 0) -> Iterable[tuple[str, Variable]]:
+    """Every value reachable from ``var`` with the expression that names it."""
+    yield expr, var
+    if depth > 3:
+        return
+    if var.kind is VariableKind.PTR:
+        for child in var.children[:1]:
+            if child.kind is VariableKind.STRUCT:
+                yield from _walk_fields(child, expr, depth + 1)
+            else:
+                yield f"*{expr}", child
+    elif var.kind is VariableKind.STRUCT:
+        yield from _walk_fields(var, expr, depth + 1)
+
+
+def _walk_fields(var: Variable, expr: str, depth: int) -> Iterable[tuple[str, Variable]]:
+    for child in var.children:
+        if child.name and child.name != "_":
+            yield from _walk(child, f"{expr}.{child.name}", depth)
+
+
+def _names(var: Variable, targets: set[int], obj: WaitObject) -> bool:
+    """Whether ``var`` is (or points to) the object."""
+    if var.unreadable:
+        return False
+    if var.kind is VariableKind.CHAN:
+        return var.base in targets or bool(var.children and var.children[0].addr in targets)
+    wanted = obj.type
+    if var.kind is VariableKind.PTR and var.children:
+        pointee = var.children[0]
+        return pointee.addr in targets and (not wanted or pointee.type.endswith(wanted))
+    return (
+        var.kind is VariableKind.STRUCT
+        and var.addr in targets
+        and bool(wanted)
+        and var.type.endswith(wanted)
+    )
+
+
+def _cast(type_name: str, address: int) -> str:
+    """The value of type ``type_name`` at ``address``; quoted, as Delve needs for package paths."""
+    return f'*(*"{type_name}")({address:#x})'
+
+
+def _chan_type(info: WaitChannel) -> str:
+    return f"chan {info.element_type}" if info.element_type else "chan"
