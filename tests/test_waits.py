@@ -1,0 +1,201 @@
+"""What blocked goroutines wait on, checked against the addresses the hung programs print.
+
+programs/waits parks goroutines on every kind of object (fixed counts, see its main.go) and
+programs/waitlib on the RWMutex inside a real dependency (patrickmn/go-cache); both print
+``addr NAME 0x...`` lines before dumping themselves. Every leg, optimised and ``-N -l``,
+asyncio and trio.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import CoreCase, CoreFactory, Leg
+from test_client import session
+
+from dlvclient._models import Goroutine
+from dlvclient._waits import (
+    WaitKind,
+    WaitObject,
+    Waits,
+    WaitsCollector,
+    _is_app,
+    _sema_role,
+    waits,
+)
+
+pytestmark = pytest.mark.needs_dlv
+
+
+def printed(case: CoreCase) -> dict[str, int]:
+    """The ``addr NAME 0x...`` and ``fd NAME N`` lines the program printed."""
+    out: dict[str, int] = {}
+    for kind, name, value in re.findall(r"^(addr|fd) (\S+) (\S+)$", case.capture.stdout, re.M):
+        out[name] = int(value, 16 if kind == "addr" else 10)
+    return out
+
+
+def at(result: Waits, kind: WaitKind, address: int) -> WaitObject:
+    found = [o for o in result.objects if o.kind is kind and o.address == address]
+    assert len(found) == 1, f"{kind.value} at {address:#x}: {found or result.objects}"
+    return found[0]
+
+
+def at_frame(result: Waits, kind: WaitKind, function: str) -> WaitObject:
+    found = [
+        o for o in result.objects if o.kind is kind and o.frame and o.frame.function == function
+    ]
+    assert len(found) == 1, f"{kind.value} in {function}: {found or result.objects}"
+    return found[0]
+
+
+async def analyse(case: CoreCase) -> Waits:
+    async with session(case) as client:
+        return await waits(client)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("optimize", [False, True], ids=["N-l", "optimised"])
+async def test_waits_names_every_object(leg: Leg, cores: CoreFactory, optimize: bool) -> None:
+    case = cores(leg, "waits", optimize=optimize)
+    addr = printed(case)
+    result = await analyse(case)
+
+    mutex = at(result, WaitKind.MUTEX, addr["store.mu"])
+    assert (mutex.waiters, mutex.type) == (3, "sync.Mutex")
+    assert mutex.frame is not None and mutex.frame.function == "main.(*Store).Get"
+    assert len(mutex.goroutine_ids) == 3
+
+    rw = at(result, WaitKind.RWMUTEX, addr["reg.mu"])
+    assert rw.waiters == 4 and rw.readers is not None and rw.writers is not None
+    assert (len(rw.readers), len(rw.writers)) == (2, 2)
+    assert sorted(rw.readers + rw.writers) == rw.goroutine_ids
+
+    cond = at(result, WaitKind.COND, addr["queue.ready"])
+    assert (cond.waiters, cond.type) == (3, "sync.Cond")
+    assert cond.frame is not None and cond.frame.function == "main.(*Queue).Pop"
+
+    wg = at(result, WaitKind.WAITGROUP, addr["group"])
+    assert (wg.waiters, wg.counter) == (2, 1)
+
+    channels = {
+        "jobs": (WaitKind.CHAN_RECV, 4, "main.worker", "int", 0, 0),
+        "results": (WaitKind.CHAN_SEND, 2, "main.producer", "string", 0, 0),
+        "full": (WaitKind.CHAN_SEND, 1, "main.fill", "int", 2, 2),
+        "empty": (WaitKind.CHAN_RECV, 2, "main.drain", "*main.Store", 0, 3),
+        "stall": (WaitKind.CHAN_RECV, 1, "main.hold", "struct {}", 0, 0),
+    }
+    for name, (kind, count, function, element, length, capacity) in channels.items():
+        obj = at(result, kind, addr[name])
+        assert obj.waiters == count, name
+        assert obj.frame is not None and obj.frame.function == function, name
+        assert obj.channel is not None
+        info = obj.channel
+        assert (info.element_type, info.len, info.cap) == (element, length, capacity), name
+        mine, other = (
+            (info.receivers, info.senders)
+            if kind is WaitKind.CHAN_RECV
+            else (info.senders, info.receivers)
+        )
+        assert (mine, other) == (count, 0), name
+
+    select = at(result, WaitKind.SELECT, min(addr["selA"], addr["selB"]))
+    assert select.waiters == 2 and select.channels is not None
+    cases = {(c.address, c.direction) for c in select.channels}
+    assert cases == {(addr["selA"], "recv"), (addr["selB"], "send")}
+
+    for function in ("main.nilRecv", "main.nilSend"):
+        assert at_frame(result, WaitKind.NIL_CHAN, function).waiters == 1
+    assert at_frame(result, WaitKind.SLEEP, "main.nap").waiters == 1
+    assert at_frame(result, WaitKind.SYSCALL, "main.readPipe").waiters == 1
+    io = at_frame(result, WaitKind.IO_WAIT, "main.serve")
+    assert io.waiters == 1 and io.fd == addr["conn"]
+
+    sizes = [o.waiters for o in result.objects]
+    assert sizes == sorted(sizes, reverse=True)
+    ids = [i for o in result.objects for i in o.goroutine_ids]
+    assert len(ids) == len(set(ids)), "a goroutine is in two groups"
+
+    if not optimize:  # every receiver and argument is readable
+        names = {
+            (WaitKind.MUTEX, "store.mu"): ("s.mu", "*main.Store"),
+            (WaitKind.RWMUTEX, "reg.mu"): ("r.mu", "*main.Registry"),
+            (WaitKind.COND, "queue.ready"): ("q.ready", "*main.Queue"),
+            (WaitKind.WAITGROUP, "group"): ("wg", None),
+            (WaitKind.CHAN_RECV, "jobs"): ("jobs", None),
+        }
+        for (kind, name), (expression, owner) in names.items():
+            obj = at(result, kind, addr[name])
+            assert (obj.expression, obj.expression_owner) == (expression, owner), name
+        assert any("goroutine" in h and "main.hold" in h for h in mutex.hints), mutex.hints
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("optimize", [False, True], ids=["N-l", "optimised"])
+async def test_waits_on_a_dependencys_lock(leg: Leg, cores: CoreFactory, optimize: bool) -> None:
+    case = cores(leg, "waitlib", optimize=optimize)
+    result = await analyse(case)
+    rw = at(result, WaitKind.RWMUTEX, printed(case)["cache.mu"])
+    assert rw.readers is not None and rw.writers is not None
+    assert (rw.waiters, len(rw.readers), len(rw.writers)) == (5, 3, 2)
+    assert rw.frame is not None
+    assert rw.frame.function.startswith("github.com/patrickmn/go-cache.(*cache).")
+    if not optimize:
+        assert rw.expression == "c.mu"
+        assert rw.expression_owner == "*github.com/patrickmn/go-cache.cache"
+
+
+# --- pure parts ----------------------------------------------------------------------------------
+
+
+def test_is_app_tells_the_programs_code_from_the_standard_library() -> None:
+    assert _is_app("main.main") and _is_app("main.(*Store).Get")
+    assert _is_app("github.com/patrickmn/go-cache.(*cache).Get")
+    for name in ("sync.(*Mutex).Lock", "internal/poll.(*FD).Read", "net/http.(*conn).serve"):
+        assert not _is_app(name), name
+    assert not _is_app("runtime.gopark")
+
+
+@pytest.mark.parametrize(
+    ("frames", "role"),
+    [
+        (
+            [
+                "runtime.semacquire1",
+                "sync.runtime_SemacquireMutex",
+                "sync.(*Mutex).lockSlow",
+                "sync.(*Mutex).Lock",
+                "main.f",
+            ],
+            "mutex",
+        ),
+        (
+            [
+                "internal/sync.(*Mutex).lockSlow",
+                "internal/sync.(*Mutex).Lock",
+                "sync.(*Mutex).Lock",
+                "sync.(*RWMutex).Lock",
+                "main.f",
+            ],
+            "writer_w",
+        ),
+        (["sync.runtime_SemacquireRWMutex", "sync.(*RWMutex).Lock", "main.f"], "writer"),
+        (["sync.runtime_SemacquireRWMutexR", "sync.(*RWMutex).RLock", "main.f"], "reader"),
+        (["sync.runtime_Semacquire", "sync.(*WaitGroup).Wait", "main.f"], "waitgroup"),
+        (["runtime.semacquire1", "internal/poll.(*fdMutex).rwlock"], "semaphore"),
+    ],
+)
+def test_sema_role_reads_the_sync_frames(frames: list[str], role: str) -> None:
+    assert _sema_role(frames) == role
+
+
+def test_collector_skips_running_and_runtime_goroutines() -> None:
+    collector = WaitsCollector("go1.26")
+    running = Goroutine.model_validate({"id": 7, "status": 2})
+    system = Goroutine.model_validate(
+        {"id": 2, "status": 4, "startLoc": {"function": {"name": "runtime.forcegchelper"}}}
+    )
+    collector.add(running, [])
+    collector.add(system, [])
+    assert (collector.total, collector.active, collector.blocked) == (2, 1, [])
