@@ -33,14 +33,15 @@ WORKERS = HERE / "workers.py"
 DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
 
 # The order of a run; (f) "rtt" is timed in-process, the others from outside.
-VARIANTS = ("raw", "async", "sync", "terminal", "report", "rtt")
-TIMED = ("raw", "async", "sync", "terminal", "report")
+VARIANTS = ("raw", "async", "sync", "terminal", "report", "waits", "rtt")
+TIMED = ("raw", "async", "sync", "terminal", "report", "waits")
 LABELS = {
     "raw": "(a) raw socket + json",
     "async": "(b) dlvclient async",
     "sync": "(c) dlvclient.sync",
     "terminal": "(d) dlv terminal",
     "report": "(e) crash_report",
+    "waits": "(g) waits",
     "rtt": "(f) GetVersion round trip",
 }
 
@@ -51,6 +52,7 @@ MAX_ASYNC_OVER_RAW = 1.15
 MIN_TERMINAL_OVER_ASYNC = 1.65
 MAX_SYNC_OVER_ASYNC = 1.10
 MAX_RTT_OVER_RAW = 1.3
+MAX_WAITS_OVER_ASYNC = 1.3
 MAX_BIG_CLIENT_RSS_MB = 250.0
 
 
@@ -274,6 +276,7 @@ def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
         ("(d)/(b) ≥", MIN_TERMINAL_OVER_ASYNC, ratio("terminal", "async"), True),
         ("(c)/(b) ≤", MAX_SYNC_OVER_ASYNC, ratio("sync", "async"), False),
         ("(f) dlvclient/raw ≤", MAX_RTT_OVER_RAW, mid.rtt_ratio() if mid else None, False),
+        ("(g)/(b) ≤", MAX_WAITS_OVER_ASYNC, ratio("waits", "async"), False),
     ]
     for name, bound, value, at_least in checks:
         ok = None if value is None else (value >= bound if at_least else value <= bound)
@@ -460,7 +463,9 @@ def render(
         "(a) is the limit Delve sets: a plain socket client that pipelines the same requests "
         "and parses replies with `json.loads`. (d) is `dlv core EXE CORE --init FILE` running "
         "`goroutines -t 50` and `exit`. (e) is `crash_report(client)` with its defaults "
-        "(stacks 64 deep, bucketed, plus the crash's own analysis). (f) is timed in-process: "
+        "(stacks 64 deep, bucketed, plus the crash's own analysis). (g) is `waits(client)`: the "
+        "same stack pass as (b) plus what names every blocked goroutine's object. (f) is timed "
+        "in-process: "
         "the median of 2000 sequential calls per client, the clients taking turns on one "
         "multi-client dlv.",
         "",

@@ -193,6 +193,20 @@ def run_report(dlv: str, exe: Path, core: Path) -> Result:
     return anyio.run(main, backend="asyncio")
 
 
+def run_waits(dlv: str, exe: Path, core: Path) -> Result:
+    import anyio
+
+    import dlvclient
+    from dlvclient._waits import waits
+
+    async def main() -> Result:
+        async with dlvclient.open_core(exe, core, dlv=dlv) as client:
+            result = await waits(client)
+            return _finish(result.goroutines, 0, objects=len(result.objects))
+
+    return anyio.run(main, backend="asyncio")
+
+
 # --- (d) the dlv terminal -------------------------------------------------------------------------
 
 _GOROUTINE_LINE = re.compile(rb"^\s*\*?\s*Goroutine \d+ - ", re.MULTILINE)
@@ -322,6 +336,7 @@ VARIANTS: dict[str, Callable[[str, Path, Path], Result]] = {
     "sync": run_sync,
     "terminal": run_terminal,
     "report": run_report,
+    "waits": run_waits,
     "rtt": run_rtt,
 }
 

@@ -158,6 +158,8 @@ class WaitObject(ReportModel):
 class Waits(ReportModel):
     """Every blocked goroutine grouped by what it waits on, largest group first."""
 
+    goroutines: int = Field(0, description="Goroutines in the core.")
+    blocked: int = Field(0, description="Of them, blocked (the runtime's own left out).")
     objects: list[WaitObject] = Field(description="Groups, largest first, then by address.")
     hints: list[str] = Field(
         default_factory=list, description="Hints about the whole program (labelled as such)."
@@ -660,7 +662,13 @@ class _Resolver:
             await self._name(obj)
         hints = self._hints()
         await self._holder_hints()
-        return Waits(objects=self.objects, hints=hints, notes=self.notes)
+        return Waits(
+            goroutines=self.collector.total,
+            blocked=len(blocked),
+            objects=self.objects,
+            hints=hints,
+            notes=self.notes,
+        )
 
     def _group(
         self, kind: WaitKind, address: int, members: Sequence[_Blocked], **extra: object

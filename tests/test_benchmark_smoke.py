@@ -44,7 +44,7 @@ def test_every_variant_runs_and_sees_every_goroutine(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     variants = json.loads(results.read_text())[str(PARKED)]
-    assert set(variants) == {"raw", "async", "sync", "terminal", "report", "rtt"}
+    assert set(variants) == {"raw", "async", "sync", "terminal", "report", "waits", "rtt"}
     for name, variant in variants.items():
         assert not variant["errors"], (name, variant["errors"])
         assert len(variant["results"]) == 1, name
@@ -53,7 +53,7 @@ def test_every_variant_runs_and_sees_every_goroutine(tmp_path: Path) -> None:
     (raw,) = variants["raw"]["results"]
     expected = raw["goroutines"]
     assert PARKED < expected < PARKED + 20
-    for name in ("async", "sync", "terminal"):
+    for name in ("async", "sync", "terminal", "waits"):
         (result,) = variants[name]["results"]
         assert result["goroutines"] == expected, name
         assert result["t_last"] > 0, name
@@ -65,6 +65,9 @@ def test_every_variant_runs_and_sees_every_goroutine(tmp_path: Path) -> None:
     if report.get("status") != "n/a":
         assert report["buckets"] > 0
         assert report["report_goroutines"] == expected
+
+    (waits,) = variants["waits"]["results"]
+    assert waits["objects"] > 0  # the program's six blocking states
 
     (rtt,) = variants["rtt"]["results"]
     assert all(rtt[key] > 0 for key in ("raw_us", "floor_us", "async_us", "sync_us"))

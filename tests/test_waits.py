@@ -64,17 +64,21 @@ async def test_waits_names_every_object(leg: Leg, cores: CoreFactory, optimize: 
 
     mutex = at(result, WaitKind.MUTEX, addr["store.mu"])
     assert (mutex.waiters, mutex.type) == (3, "sync.Mutex")
-    assert mutex.frame is not None and mutex.frame.function == "main.(*Store).Get"
+    assert mutex.frame is not None
+    assert mutex.frame.function == "main.(*Store).Get"
     assert len(mutex.goroutine_ids) == 3
 
     rw = at(result, WaitKind.RWMUTEX, addr["reg.mu"])
-    assert rw.waiters == 4 and rw.readers is not None and rw.writers is not None
+    assert rw.waiters == 4
+    assert rw.readers is not None
+    assert rw.writers is not None
     assert (len(rw.readers), len(rw.writers)) == (2, 2)
     assert sorted(rw.readers + rw.writers) == rw.goroutine_ids
 
     cond = at(result, WaitKind.COND, addr["queue.ready"])
     assert (cond.waiters, cond.type) == (3, "sync.Cond")
-    assert cond.frame is not None and cond.frame.function == "main.(*Queue).Pop"
+    assert cond.frame is not None
+    assert cond.frame.function == "main.(*Queue).Pop"
 
     wg = at(result, WaitKind.WAITGROUP, addr["group"])
     assert (wg.waiters, wg.counter) == (2, 1)
@@ -89,7 +93,8 @@ async def test_waits_names_every_object(leg: Leg, cores: CoreFactory, optimize: 
     for name, (kind, count, function, element, length, capacity) in channels.items():
         obj = at(result, kind, addr[name])
         assert obj.waiters == count, name
-        assert obj.frame is not None and obj.frame.function == function, name
+        assert obj.frame is not None, name
+        assert obj.frame.function == function, name
         assert obj.channel is not None
         info = obj.channel
         assert (info.element_type, info.len, info.cap) == (element, length, capacity), name
@@ -101,7 +106,8 @@ async def test_waits_names_every_object(leg: Leg, cores: CoreFactory, optimize: 
         assert (mine, other) == (count, 0), name
 
     select = at(result, WaitKind.SELECT, min(addr["selA"], addr["selB"]))
-    assert select.waiters == 2 and select.channels is not None
+    assert select.waiters == 2
+    assert select.channels is not None
     cases = {(c.address, c.direction) for c in select.channels}
     assert cases == {(addr["selA"], "recv"), (addr["selB"], "send")}
 
@@ -110,7 +116,8 @@ async def test_waits_names_every_object(leg: Leg, cores: CoreFactory, optimize: 
     assert at_frame(result, WaitKind.SLEEP, "main.nap").waiters == 1
     assert at_frame(result, WaitKind.SYSCALL, "main.readPipe").waiters == 1
     io = at_frame(result, WaitKind.IO_WAIT, "main.serve")
-    assert io.waiters == 1 and io.fd == addr["conn"]
+    assert io.waiters == 1
+    assert io.fd == addr["conn"]
 
     sizes = [o.waiters for o in result.objects]
     assert sizes == sorted(sizes, reverse=True)
@@ -137,7 +144,8 @@ async def test_waits_on_a_dependencys_lock(leg: Leg, cores: CoreFactory, optimiz
     case = cores(leg, "waitlib", optimize=optimize)
     result = await analyse(case)
     rw = at(result, WaitKind.RWMUTEX, printed(case)["cache.mu"])
-    assert rw.readers is not None and rw.writers is not None
+    assert rw.readers is not None
+    assert rw.writers is not None
     assert (rw.waiters, len(rw.readers), len(rw.writers)) == (5, 3, 2)
     assert rw.frame is not None
     assert rw.frame.function.startswith("github.com/patrickmn/go-cache.(*cache).")
@@ -150,7 +158,8 @@ async def test_waits_on_a_dependencys_lock(leg: Leg, cores: CoreFactory, optimiz
 
 
 def test_is_app_tells_the_programs_code_from_the_standard_library() -> None:
-    assert _is_app("main.main") and _is_app("main.(*Store).Get")
+    assert _is_app("main.main")
+    assert _is_app("main.(*Store).Get")
     assert _is_app("github.com/patrickmn/go-cache.(*cache).Get")
     for name in ("sync.(*Mutex).Lock", "internal/poll.(*FD).Read", "net/http.(*conn).serve"):
         assert not _is_app(name), name
