@@ -335,15 +335,8 @@ _VARS = LoadConfig(
     max_array_values=0,
     max_struct_fields=-1,
 )
-_SIZES = {
-    VariableKind.BOOL: 1,
-    VariableKind.INT8: 1,
-    VariableKind.UINT8: 1,
-    VariableKind.INT16: 2,
-    VariableKind.UINT16: 2,
-    VariableKind.INT32: 4,
-    VariableKind.UINT32: 4,
-}
+# Delve reports every unsigned integer as UINT whatever its width: the type name tells it.
+_SIZES = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4}
 _BLOCK = 1 << 14
 _MAX_RANGE = 1 << 16
 _MAX_CHAIN = 1 << 20
@@ -396,7 +389,7 @@ def _fields(var: Variable, names: Iterable[str]) -> dict[str, _Field]:
         found = _find(var, name)
         if found is not None:
             leaf = _leaf(found)
-            out[name] = _Field(leaf.addr - var.addr, _SIZES.get(leaf.kind, 8))
+            out[name] = _Field(leaf.addr - var.addr, _SIZES.get(leaf.type, 8))
     return out
 
 
@@ -507,6 +500,7 @@ class _Resolver:
         self._types_base: int | None = None
         self._sync: dict[str, Variable | None] = {}
         self._sudogs: dict[int, _Sudog] = {}
+        self._hchan: dict[str, _Field] | None = None
         self.g_size = 0
         self.sudog_size = 0
 
@@ -747,29 +741,47 @@ class _Resolver:
             address = key[0][0] if key else 0
             self._group(WaitKind.SELECT, address, group, channels=infos, type="select")
 
+    async def _hchan_layout(self, address: int) -> dict[str, _Field] | None:
+        """Offsets of the hchan fields read, learned from Delve's view of one channel."""
+        if self._hchan is None:
+            hchan = await self._eval(_cast("runtime.hchan", address))
+            if hchan is None:
+                return None
+            fields = _fields(hchan, ("qcount", "dataqsiz", "closed", "elemtype", "timer"))
+            for queue in ("recvq", "sendq"):
+                found = _find(hchan, queue)
+                first = _find(found, "first") if found is not None else None
+                if first is not None:
+                    fields[queue] = _Field(first.addr - hchan.addr, 8)
+            self._hchan = fields
+        return self._hchan
+
     async def _chan(self, address: int) -> _Chan:
-        hchan = await self._eval(_cast("runtime.hchan", address))
         chan = _Chan(address, WaitChannel(address=address))
-        if hchan is None:
+        layout = await self._hchan_layout(address)
+        size = max((f.offset + f.size for f in (layout or {}).values()), default=0)
+        raw = await self.memory.read(address, size) if layout else b""
+        if layout is None or len(raw) < size or "recvq" not in layout or "sendq" not in layout:
+            self.notes.append(f"could not read the channel at {address:#x}")
             return chan
-        fields = {c.name: c for c in hchan.children}
-        queues: dict[str, set[int]] = {"recvq": chan.recv, "sendq": chan.send}
-        for name, into in queues.items():
-            queue = fields.get(name)
-            first = _number(_find(queue, "first")) if queue is not None else 0
-            queued = await self._chain(first, "next")
+
+        def value(name: str) -> int:
+            return _int(raw, layout[name]) if name in layout else 0
+
+        for name, into, goids in (
+            ("recvq", chan.recv, chan.recv_goids),
+            ("sendq", chan.send, chan.send_goids),
+        ):
+            queued = await self._chain(value(name), "next")
             into.update(s.address for s in queued)
-            (chan.recv_goids if name == "recvq" else chan.send_goids).update(
-                await self._goids(queued)
-            )
-        timer = fields.get("timer")
+            goids.update(await self._goids(queued))
         chan.info = WaitChannel(
             address=address,
-            element_type=await self._type_name(_number(fields.get("elemtype"))),
-            len=_number(fields.get("qcount")),
-            cap=_number(fields.get("dataqsiz")),
-            closed=_number(fields.get("closed")) != 0,
-            timer=timer is not None and _number(timer) != 0,
+            element_type=await self._type_name(value("elemtype")),
+            len=value("qcount"),
+            cap=value("dataqsiz"),
+            closed=value("closed") != 0,
+            timer=value("timer") != 0,
             receivers=len(chan.recv),
             senders=len(chan.send),
         )

@@ -98,12 +98,17 @@ async def test_waits_names_every_object(leg: Leg, cores: CoreFactory, optimize: 
         assert obj.channel is not None
         info = obj.channel
         assert (info.element_type, info.len, info.cap) == (element, length, capacity), name
+        assert not info.closed, name
         mine, other = (
             (info.receivers, info.senders)
             if kind is WaitKind.CHAN_RECV
             else (info.senders, info.receivers)
         )
         assert (mine, other) == (count, 0), name
+
+    alarm = at_frame(result, WaitKind.CHAN_RECV, "main.alarm")
+    assert alarm.channel is not None
+    assert (alarm.waiters, alarm.channel.element_type, alarm.channel.cap) == (1, "time.Time", 1)
 
     select = at(result, WaitKind.SELECT, min(addr["selA"], addr["selB"]))
     assert select.waiters == 2

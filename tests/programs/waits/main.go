@@ -123,6 +123,11 @@ func await(wg *sync.WaitGroup) {
 }
 
 //go:noinline
+func alarm() {
+	<-time.After(time.Hour) // 1 receiver on a timer's channel
+}
+
+//go:noinline
 func nap() {
 	time.Sleep(time.Hour) // 1 sleeper
 }
@@ -225,6 +230,7 @@ func main() {
 	group.Add(1)
 	spawn(2, func() { await(&group) })
 	spawn(1, nap)
+	spawn(1, alarm)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
