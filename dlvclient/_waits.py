@@ -341,6 +341,10 @@ _BLOCK = 1 << 14
 _MAX_RANGE = 1 << 16
 _MAX_CHAIN = 1 << 20
 _READS_IN_FLIGHT = 4
+# Loads of a frame's variables (following pointers: large in real programs) per analysis.
+_MAX_HEAVY_LOADS = 24
+_EVALS_IN_FLIGHT = 8
+_MAX_FD_READS = 1024
 
 
 def _find(var: Variable, name: str) -> Variable | None:
@@ -501,6 +505,13 @@ class _Resolver:
         self._sync: dict[str, Variable | None] = {}
         self._sudogs: dict[int, _Sudog] = {}
         self._hchan: dict[str, _Field] | None = None
+        # Expressions that named an object in a function's frame, tried first in its other
+        # goroutines; and the type of the variable each starts from.
+        self._known: dict[str, list[str]] = {}
+        self._owners: dict[tuple[str, str], str | None] = {}
+        self._heavy_loads = 0
+        self._no_receiver = False
+        self._by_id = {b.id: b for b in collector.blocked}
         self.g_size = 0
         self.sudog_size = 0
 
@@ -952,40 +963,65 @@ class _Resolver:
     async def _conds(self, members: list[_Blocked]) -> None:
         pending = {b.id: b for b in members}
         resolved: dict[int, list[_Blocked]] = {}
+        named: dict[int, tuple[str, int, str | None]] = {}  # what found a cond, in its first
         for b in members:
             if b.id not in pending:
                 continue
-            for cond in await self._cond_candidates(b):
+            for cond, expr, index in await self._cond_candidates(b):
                 goids = await self._notify_waiters(cond)
                 if b.id in goids:
                     resolved[cond] = [pending.pop(i) for i in sorted(goids) if i in pending]
+                    if expr is not None:
+                        function = b.functions[index]
+                        self._remember(function, expr)
+                        if b.id == min(goids):
+                            named[cond] = (expr, index, self._owners.get((function, expr)))
                     break
         for address, group in resolved.items():
             if group:
-                self._group(WaitKind.COND, address, group, type="sync.Cond")
+                obj = self._group(WaitKind.COND, address, group, type="sync.Cond")
+                if address in named:
+                    expr, index, owner = named[address]
+                    obj.expression, obj.expression_owner = expr, owner
+                    if obj.frame is not None:
+                        obj.frame = obj.frame.model_copy(update={"index": index})
         self._by_frame(list(pending.values()))
 
-    async def _cond_candidates(self, b: _Blocked) -> list[int]:
-        """Addresses of sync.Conds the goroutine may wait on: Wait's receiver, else the
-        Conds its frames hold."""
-        out: list[int] = []
-        names = [f.removeprefix("internal/") for f in b.functions]
-        if "sync.(*Cond).Wait" in names:
-            c = await self._eval_quiet("c", b.id, names.index("sync.(*Cond).Wait"))
-            if c is not None and not c.unreadable and _number(c):
-                out.append(_number(c))
+    async def _cond_candidates(self, b: _Blocked) -> list[tuple[int, str | None, int]]:
+        """Where the goroutine may wait: ``(cond address, expression, frame)`` for the
+        expressions that found a Cond in the same function before, then Wait's receiver
+        (readable in ``-N -l`` builds), then the Conds its in-app frames hold."""
         for index in b.app_frames:
+            for expr in self._known.get(b.functions[index], ()):
+                address = _address(await self._eval_quiet(expr, b.id, index))
+                if address:
+                    return [(address, expr, index)]
+        names = [f.removeprefix("internal/") for f in b.functions]
+        if "sync.(*Cond).Wait" in names and not self._no_receiver:
+            index = names.index("sync.(*Cond).Wait")
+            address = _address(await self._eval_quiet("c", b.id, index))
+            if address:
+                return [(address, None, index)]
+            self._no_receiver = True  # an optimised build: do not ask again
+        out: list[tuple[int, str | None, int]] = []
+        for index in b.app_frames:
+            if self._heavy_loads >= _MAX_HEAVY_LOADS:
+                break
+            self._heavy_loads += 1
             for var in await self._frame_vars(b.id, index):
-                for _, found in _walk(var, var.name):
-                    if found.type == "*sync.Cond" and found.children:
-                        out.append(found.children[0].addr)
-                    elif found.type == "sync.Cond" and found.addr:
-                        out.append(found.addr)
-        return list(dict.fromkeys(a for a in out if a))
+                for expr, found in _walk(var, var.name):
+                    if found.type in ("*sync.Cond", "sync.Cond"):
+                        out.append((_address(found), expr, index))
+                        owner = var.type if expr != var.name else None
+                        self._owners[(b.functions[index], expr)] = owner
+        return [c for c in out if c[0]]
 
     async def _notify_waiters(self, cond: int) -> set[int]:
-        layout = await self._eval(_cast("sync.Cond", cond))
-        head = _number(_find(layout, "head")) if layout is not None else 0
+        offset = await self._offset("sync.Cond", cond, "head")
+        if offset is None:
+            return set()
+        raw = await self.memory.read(cond + offset, 8)
+        head = int.from_bytes(raw, "little") if len(raw) == 8 else 0
         return await self._goids(await self._chain(head, "next"))
 
     async def _eval_quiet(self, expr: str, goid: int, frame: int) -> Variable | None:
@@ -1003,54 +1039,86 @@ class _Resolver:
 
     # io waits ----------------------------------------------------------------------------------
 
-    async def _io_waits(self, members: list[_Blocked], limit: int = 256) -> None:
-        groups: dict[int, list[_Blocked]] = defaultdict(list)
-        fds: dict[int, int] = {}
-        unresolved: list[_Blocked] = []
-        for n, b in enumerate(members):
-            index = next(
-                (i for i, f in enumerate(b.functions) if f.startswith("internal/poll.(*FD).")),
-                None,
-            )
-            fd = None
-            if index is not None and n < limit:
+    async def _io_waits(self, members: list[_Blocked]) -> None:
+        """Each goroutine's ``internal/poll.FD`` (its ``Sysfd``), from the FD method's frame;
+        one Eval per goroutine, a few in flight, for at most _MAX_FD_READS goroutines."""
+        fds: dict[int, Variable] = {}
+
+        async def read(b: _Blocked, index: int) -> None:
+            async with limiter:
                 fd = await self._eval_quiet("*fd", b.id, index)
-            if fd is None or fd.unreadable or not fd.addr:
-                unresolved.append(b)
+            if fd is not None and not fd.unreadable and fd.addr:
+                fds[b.id] = fd
+
+        limiter = anyio.CapacityLimiter(_EVALS_IN_FLIGHT)
+        async with anyio.create_task_group() as tg:
+            for b in members[:_MAX_FD_READS]:
+                index = next(
+                    (i for i, f in enumerate(b.functions) if f.startswith("internal/poll.(*FD).")),
+                    None,
+                )
+                if index is not None:
+                    tg.start_soon(read, b, index)
+        groups: dict[int, list[_Blocked]] = defaultdict(list)
+        sysfds: dict[int, int | None] = {}
+        for b in members:
+            fd = fds.get(b.id)
+            if fd is None:
                 continue
-            target = fd
-            sysfd = _find(target, "Sysfd")
-            groups[target.addr].append(b)
-            if sysfd is not None and not sysfd.unreadable:
-                fds[target.addr] = _number(sysfd)
+            groups[fd.addr].append(b)
+            sysfd = _find(fd, "Sysfd")
+            sysfds[fd.addr] = None if sysfd is None or sysfd.unreadable else _number(sysfd)
         for address, group in groups.items():
             self._group(
-                WaitKind.IO_WAIT, address, group, type="internal/poll.FD", fd=fds.get(address)
+                WaitKind.IO_WAIT, address, group, type="internal/poll.FD", fd=sysfds[address]
             )
-        self._by_frame(unresolved)
+        self._by_frame([b for b in members if b.id not in fds])
 
     # naming ------------------------------------------------------------------------------------
 
+    def _remember(self, function: str, expr: str) -> None:
+        known = self._known.setdefault(function, [])
+        if expr not in known:
+            known.append(expr)
+
     async def _name(self, obj: WaitObject) -> None:
-        if not obj.address or obj.kind in (WaitKind.IO_WAIT,):
+        """Find an expression naming the object in its first waiter's in-app frames: first
+        those that named an object in the same function before (one cheap Eval each), then by
+        loading the frames' variables (a bounded number of times: they can be large)."""
+        if not obj.address or obj.kind is WaitKind.IO_WAIT or obj.expression:
             return
-        first = next((b for b in self.collector.blocked if b.id == obj.goroutine_ids[0]), None)
+        first = self._by_id.get(obj.goroutine_ids[0])
         if first is None:
             return
-        targets = {obj.address}
-        if obj.channels:
-            targets = {c.address for c in obj.channels}
+        targets = {c.address for c in obj.channels} if obj.channels else {obj.address}
         for index in first.app_frames:
+            function = first.functions[index]
+            for expr in self._known.get(function, ()):
+                found = await self._eval_quiet(expr, first.id, index)
+                if found is not None and _names(found, targets, obj):
+                    self._named(obj, expr, index, found, self._owners.get((function, expr)))
+                    return
+        for index in first.app_frames:
+            if self._heavy_loads >= _MAX_HEAVY_LOADS:
+                return
+            self._heavy_loads += 1
             for var in await self._frame_vars(first.id, index):
                 for expr, found in _walk(var, var.name):
                     if _names(found, targets, obj):
-                        obj.expression = expr
-                        obj.expression_owner = var.type if expr != var.name else None
-                        if obj.frame is not None and obj.frame.index != index:
-                            obj.frame = obj.frame.model_copy(update={"index": index})
-                        if obj.kind in (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND) and found.type:
-                            obj.type = found.type
+                        owner = var.type if expr != var.name else None
+                        self._named(obj, expr, index, found, owner)
+                        self._remember(first.functions[index], expr)
+                        self._owners[(first.functions[index], expr)] = owner
                         return
+
+    @staticmethod
+    def _named(obj: WaitObject, expr: str, index: int, found: Variable, owner: str | None) -> None:
+        obj.expression = expr
+        obj.expression_owner = owner
+        if obj.frame is not None and obj.frame.index != index:
+            obj.frame = obj.frame.model_copy(update={"index": index})
+        if obj.kind in (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND) and found.type:
+            obj.type = found.type
 
     # hints -------------------------------------------------------------------------------------
 
@@ -1092,7 +1160,7 @@ class _Resolver:
             return
         owners: dict[int, WaitObject] = {}
         for obj in locks:
-            first = next(b for b in self.collector.blocked if b.id == obj.goroutine_ids[0])
+            first = self._by_id[obj.goroutine_ids[0]]
             assert obj.frame is not None
             for var in await self._frame_vars(first.id, obj.frame.index):
                 if (
@@ -1138,16 +1206,28 @@ def _walk_fields(var: Variable, expr: str, depth: int) -> Iterable[tuple[str, Va
             yield from _walk(child, f"{expr}.{child.name}", depth)
 
 
+def _address(var: Variable | None) -> int:
+    """The address a pointer or channel value holds, or a struct value's own."""
+    if var is None or var.unreadable:
+        return 0
+    if var.kind in (VariableKind.PTR, VariableKind.UNSAFE_POINTER):
+        if var.value:
+            return _number(var)
+        return var.children[0].addr if var.children else 0
+    if var.kind is VariableKind.CHAN:
+        return var.base or (var.children[0].addr if var.children else 0)
+    return var.addr
+
+
 def _names(var: Variable, targets: set[int], obj: WaitObject) -> bool:
-    """Whether ``var`` is (or points to) the object."""
+    """Whether ``var`` is (or points to) the object: the address, and the type where known."""
     if var.unreadable:
         return False
     if var.kind is VariableKind.CHAN:
-        return var.base in targets or bool(var.children and var.children[0].addr in targets)
-    wanted = obj.type
-    if var.kind is VariableKind.PTR and var.children:
-        pointee = var.children[0]
-        return pointee.addr in targets and (not wanted or pointee.type.endswith(wanted))
+        return _address(var) in targets
+    wanted = obj.type if obj.kind is not WaitKind.SELECT else ""
+    if var.kind is VariableKind.PTR:
+        return _address(var) in targets and (not wanted or var.type.endswith(wanted))
     return (
         var.kind is VariableKind.STRUCT
         and var.addr in targets
