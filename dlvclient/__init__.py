@@ -83,9 +83,15 @@ from ._schema import (
     ReportFrame,
     Similarity,
     SourceLine,
+    WaitChannel,
+    WaitFrame,
+    WaitKind,
+    WaitObject,
+    Waits,
 )
 from ._session import connect, open_core
 from ._version import Feature, Version, __version__
+from ._waits import WaitsCollector, waits
 
 __all__ = [
     "Ancestor",
@@ -161,9 +167,16 @@ __all__ = [
     "VariableKind",
     "Version",
     "VersionInfo",
+    "WaitChannel",
+    "WaitFrame",
+    "WaitKind",
+    "WaitObject",
+    "Waits",
+    "WaitsCollector",
     "__version__",
     "connect",
     "crash_report",
     "diff_reports",
     "open_core",
+    "waits",
 ]

@@ -22,6 +22,7 @@ from ._pipeline import InFlight, pipelined
 from ._report import crash_report
 from ._results import GoroutineStack, GroupedGoroutines
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
+from ._waits import waits
 
 if TYPE_CHECKING:
     from ._launcher import DlvProcess
@@ -633,3 +634,4 @@ class AsyncClient:
     # --- triage -----------------------------------------------------------------------------------
 
     crash_report = crash_report
+    waits = waits

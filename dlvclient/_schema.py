@@ -29,6 +29,11 @@ __all__ = [
     "ReportModel",
     "Similarity",
     "SourceLine",
+    "WaitChannel",
+    "WaitFrame",
+    "WaitKind",
+    "WaitObject",
+    "Waits",
 ]
 
 
@@ -244,6 +249,102 @@ class GoroutineSummary(ReportModel):
     )
 
 
+# --- what blocked goroutines wait on -------------------------------------------------------------
+
+
+class WaitKind(str, Enum):
+    """What a group of blocked goroutines waits on."""
+
+    MUTEX = "mutex"
+    RWMUTEX = "rwmutex"
+    CHAN_SEND = "chan_send"
+    CHAN_RECV = "chan_recv"
+    SELECT = "select"
+    COND = "cond"
+    WAITGROUP = "waitgroup"
+    #: A runtime semaphore that no ``sync`` frame explains (``internal/poll``, the runtime).
+    SEMAPHORE = "semaphore"
+    #: A send or receive on a nil channel: blocked for good.
+    NIL_CHAN = "nil_chan"
+    SELECT_NO_CASES = "select_no_cases"
+    SLEEP = "sleep"
+    IO_WAIT = "io_wait"
+    SYSCALL = "syscall"
+    GC = "gc"
+    OTHER = "other"
+
+
+class WaitFrame(ReportModel):
+    """The frame where a goroutine blocks: its first frame outside the runtime and stdlib."""
+
+    function: str = Field(description="Fully qualified function name, e.g. 'main.(*Store).Get'.")
+    file: str = Field(description="Source file as recorded in the executable's debug info.")
+    line: int = Field(description="Line number in that file.")
+    index: int = Field(description="The frame's index in the goroutine's stack (0: innermost).")
+
+
+class WaitChannel(ReportModel):
+    """A channel that goroutines wait on, as its ``runtime.hchan`` says."""
+
+    address: int = Field(description="Address of the runtime.hchan.")
+    direction: str | None = Field(
+        None, description="For a select case: 'recv' or 'send'; None for a whole channel."
+    )
+    element_type: str = Field("", description="Go type of the elements ('' when unknown).")
+    len: int = Field(0, description="Elements in the buffer.")
+    cap: int = Field(0, description="Buffer size (0: unbuffered).")
+    closed: bool = Field(False, description="Whether the channel is closed.")
+    timer: bool = Field(False, description="A time.Timer's or Ticker's channel (Go 1.23+).")
+    receivers: int = Field(0, description="Goroutines queued to receive (select cases included).")
+    senders: int = Field(0, description="Goroutines queued to send (select cases included).")
+
+
+class WaitObject(ReportModel):
+    """One object (or one kind of wait) and the goroutines blocked on it."""
+
+    kind: WaitKind = Field(description="How the goroutines wait (see WaitKind).")
+    address: int = Field(
+        description="The object's address (a sync value, a runtime.hchan); 0 for waits on no "
+        "object (sleep, syscall, ...) and where it could not be read."
+    )
+    type: str = Field("", description="The object's Go type, e.g. 'sync.Mutex', 'chan int'.")
+    waiters: int = Field(description="How many goroutines wait on it.")
+    goroutine_ids: list[int] = Field(description="Their ids, ascending.")
+    frame: WaitFrame | None = Field(
+        None, description="Where the first of them blocks (first frame outside runtime/stdlib)."
+    )
+    wait_reason: str = Field("", description="The runtime's wait reason of the first waiter.")
+    expression: str | None = Field(
+        None,
+        description="An expression naming the object in a waiter's frame, e.g. 's.mu' "
+        "(evaluate it there with frame.index).",
+    )
+    expression_owner: str | None = Field(
+        None, description="Type of the variable the expression starts from, e.g. '*main.Store'."
+    )
+    readers: list[int] | None = Field(None, description="rwmutex: goroutines in RLock.")
+    writers: list[int] | None = Field(None, description="rwmutex: goroutines in Lock.")
+    counter: int | None = Field(None, description="waitgroup: the counter Wait waits on.")
+    channel: WaitChannel | None = Field(None, description="chan_send/chan_recv: the channel.")
+    channels: list[WaitChannel] | None = Field(None, description="select: every case's channel.")
+    fd: int | None = Field(None, description="io_wait: the file descriptor, where readable.")
+    hints: list[str] = Field(
+        default_factory=list, description="Hints: guesses worth checking, not facts."
+    )
+
+
+class Waits(ReportModel):
+    """Every blocked goroutine grouped by what it waits on, largest group first."""
+
+    goroutines: int = Field(0, description="Goroutines in the core.")
+    blocked: int = Field(0, description="Of them, blocked (the runtime's own left out).")
+    objects: list[WaitObject] = Field(description="Groups, largest first, then by address.")
+    hints: list[str] = Field(
+        default_factory=list, description="Hints about the whole program (labelled as such)."
+    )
+    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+
+
 class CrashReport(ReportModel):
     """Why the program died, as data (see :func:`crash_report`)."""
 
@@ -278,6 +379,15 @@ class CrashReport(ReportModel):
     build_id: str | None = Field(description="GNU build id of the executable, when available.")
     pid: int | None = Field(None, description="Process id of the dumped process, when known.")
     notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+    waits: list[WaitObject] = Field(
+        default_factory=list,
+        description="What the blocked goroutines wait on, one group per object, largest "
+        "first (see dlvclient.waits); empty when the report was made without it.",
+    )
+    wait_hints: list[str] = Field(
+        default_factory=list,
+        description="Hints about the blocked goroutines as a whole (labelled 'hint:').",
+    )
 
 
 class ReportDiff(BucketDiff):

@@ -22,152 +22,19 @@ import contextlib
 import functools
 import re
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Protocol
 
 import anyio
-from pydantic import Field
 
-from ._buckets import ReportModel
-from ._client import GoroutineStack
-from ._errors import DelveError
+from ._errors import DelveReplyError
 from ._models import Goroutine, GoroutineStatus, LoadConfig, Stackframe, Variable, VariableKind
+from ._protocols import ReadClient
+from ._schema import WaitChannel, WaitFrame, WaitKind, WaitObject, Waits
 from ._version import Version
 
-__all__ = [
-    "WaitChannel",
-    "WaitFrame",
-    "WaitKind",
-    "WaitObject",
-    "Waits",
-    "WaitsClient",
-    "WaitsCollector",
-    "waits",
-]
+__all__ = ["WaitsCollector", "waits"]
 
-
-class WaitKind(str, Enum):
-    """What a group of blocked goroutines waits on."""
-
-    MUTEX = "mutex"
-    RWMUTEX = "rwmutex"
-    CHAN_SEND = "chan_send"
-    CHAN_RECV = "chan_recv"
-    SELECT = "select"
-    COND = "cond"
-    WAITGROUP = "waitgroup"
-    #: A runtime semaphore that no ``sync`` frame explains (``internal/poll``, the runtime).
-    SEMAPHORE = "semaphore"
-    #: A send or receive on a nil channel: blocked for good.
-    NIL_CHAN = "nil_chan"
-    SELECT_NO_CASES = "select_no_cases"
-    SLEEP = "sleep"
-    IO_WAIT = "io_wait"
-    SYSCALL = "syscall"
-    GC = "gc"
-    OTHER = "other"
-
-
-class WaitsClient(Protocol):
-    """The client calls the analysis needs (:class:`~dlvclient.AsyncClient` has them all)."""
-
-    @property
-    def target_go_version(self) -> Version | None: ...
-
-    def goroutine_stacks(self, *, depth: int = 50) -> AsyncIterator[GoroutineStack]: ...
-
-    async def eval(
-        self, expr: str, *, goroutine_id: int = -1, frame: int = 0, load: LoadConfig | None = None
-    ) -> Variable: ...
-
-    async def args(
-        self, *, goroutine_id: int = -1, frame: int = 0, load: LoadConfig | None = None
-    ) -> list[Variable]: ...
-
-    async def locals(
-        self, *, goroutine_id: int = -1, frame: int = 0, load: LoadConfig | None = None
-    ) -> list[Variable]: ...
-
-    async def examine_memory(self, address: int, length: int) -> bytes: ...
-
-
-# --- the result ----------------------------------------------------------------------------------
-
-
-class WaitFrame(ReportModel):
-    """The frame where a goroutine blocks: its first frame outside the runtime and stdlib."""
-
-    function: str = Field(description="Fully qualified function name, e.g. 'main.(*Store).Get'.")
-    file: str = Field(description="Source file as recorded in the executable's debug info.")
-    line: int = Field(description="Line number in that file.")
-    index: int = Field(description="The frame's index in the goroutine's stack (0: innermost).")
-
-
-class WaitChannel(ReportModel):
-    """A channel that goroutines wait on, as its ``runtime.hchan`` says."""
-
-    address: int = Field(description="Address of the runtime.hchan.")
-    direction: str | None = Field(
-        None, description="For a select case: 'recv' or 'send'; None for a whole channel."
-    )
-    element_type: str = Field("", description="Go type of the elements ('' when unknown).")
-    len: int = Field(0, description="Elements in the buffer.")
-    cap: int = Field(0, description="Buffer size (0: unbuffered).")
-    closed: bool = Field(False, description="Whether the channel is closed.")
-    timer: bool = Field(False, description="A time.Timer's or Ticker's channel (Go 1.23+).")
-    receivers: int = Field(0, description="Goroutines queued to receive (select cases included).")
-    senders: int = Field(0, description="Goroutines queued to send (select cases included).")
-
-
-class WaitObject(ReportModel):
-    """One object (or one kind of wait) and the goroutines blocked on it."""
-
-    kind: WaitKind = Field(description="How the goroutines wait (see WaitKind).")
-    address: int = Field(
-        description="The object's address (a sync value, a runtime.hchan); 0 for waits on no "
-        "object (sleep, syscall, ...) and where it could not be read."
-    )
-    type: str = Field("", description="The object's Go type, e.g. 'sync.Mutex', 'chan int'.")
-    waiters: int = Field(description="How many goroutines wait on it.")
-    goroutine_ids: list[int] = Field(description="Their ids, ascending.")
-    frame: WaitFrame | None = Field(
-        None, description="Where the first of them blocks (first frame outside runtime/stdlib)."
-    )
-    wait_reason: str = Field("", description="The runtime's wait reason of the first waiter.")
-    expression: str | None = Field(
-        None,
-        description="An expression naming the object in a waiter's frame, e.g. 's.mu' "
-        "(evaluate it there with frame.index).",
-    )
-    expression_owner: str | None = Field(
-        None, description="Type of the variable the expression starts from, e.g. '*main.Store'."
-    )
-    readers: list[int] | None = Field(None, description="rwmutex: goroutines in RLock.")
-    writers: list[int] | None = Field(None, description="rwmutex: goroutines in Lock.")
-    counter: int | None = Field(None, description="waitgroup: the counter Wait waits on.")
-    channel: WaitChannel | None = Field(None, description="chan_send/chan_recv: the channel.")
-    channels: list[WaitChannel] | None = Field(None, description="select: every case's channel.")
-    fd: int | None = Field(None, description="io_wait: the file descriptor, where readable.")
-    hints: list[str] = Field(
-        default_factory=list, description="Hints: guesses worth checking, not facts."
-    )
-
-
-class Waits(ReportModel):
-    """Every blocked goroutine grouped by what it waits on, largest group first."""
-
-    goroutines: int = Field(0, description="Goroutines in the core.")
-    blocked: int = Field(0, description="Of them, blocked (the runtime's own left out).")
-    objects: list[WaitObject] = Field(description="Groups, largest first, then by address.")
-    hints: list[str] = Field(
-        default_factory=list, description="Hints about the whole program (labelled as such)."
-    )
-    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
-
-
-# --- sorting goroutines by how they wait ---------------------------------------------------------
 
 _CHAN_REASONS = {"chan receive": WaitKind.CHAN_RECV, "chan send": WaitKind.CHAN_SEND}
 _SEMA_REASONS = frozenset(
@@ -297,13 +164,13 @@ class WaitsCollector:
             blocked.role = _sema_role(functions)
         self.blocked.append(blocked)
 
-    async def resolve(self, client: WaitsClient, *, name_objects: int = 32) -> Waits:
+    async def resolve(self, client: ReadClient, *, name_objects: int = 32) -> Waits:
         """Read the runtime's structures and group the goroutines by object."""
         return await _Resolver(client, self).run(name_objects)
 
 
 async def waits(
-    client: WaitsClient, *, depth: int = 50, name_objects: int = 32, include_runtime: bool = False
+    client: ReadClient, *, depth: int = 50, name_objects: int = 32, include_runtime: bool = False
 ) -> Waits:
     """What every blocked goroutine of the core waits on, grouped by object, largest first.
 
@@ -311,7 +178,8 @@ async def waits(
     them); expressions naming the objects are looked for in the ``name_objects`` largest
     groups. The runtime's own goroutines are left out unless ``include_runtime``.
     """
-    collector = WaitsCollector(client.target_go_version, include_runtime=include_runtime)
+    go_version = (await client.version()).target_go_version or None
+    collector = WaitsCollector(go_version, include_runtime=include_runtime)
     async for goroutine, frames in client.goroutine_stacks(depth=depth):
         collector.add(goroutine, frames)
     return await collector.resolve(client, name_objects=name_objects)
@@ -400,7 +268,7 @@ def _fields(var: Variable, names: Iterable[str]) -> dict[str, _Field]:
 class _Memory:
     """The core's memory, read in aligned blocks and kept, so chasing pointers costs few calls."""
 
-    def __init__(self, client: WaitsClient) -> None:
+    def __init__(self, client: ReadClient) -> None:
         self._client = client
         self._blocks: dict[int, bytes] = {}
 
@@ -420,7 +288,7 @@ class _Memory:
             async with limiter:
                 try:
                     data = await self._client.examine_memory(start, end - start)
-                except DelveError:
+                except DelveReplyError:
                     return  # unreadable in part: read on demand, block by block
             for offset in range(0, len(data), _BLOCK):
                 self._blocks[start + offset] = data[offset : offset + _BLOCK]
@@ -450,14 +318,14 @@ class _Memory:
         if base not in self._blocks:
             try:
                 self._blocks[base] = await self._client.examine_memory(base, _BLOCK)
-            except DelveError:
+            except DelveReplyError:
                 self._blocks[base] = b""
             data = self.get(address, size)
             if data is not None:
                 return data
         try:  # across a block's end, or in a block only partly readable
             return await self._client.examine_memory(address, size)
-        except DelveError:
+        except DelveReplyError:
             return b""
 
 
@@ -490,7 +358,7 @@ class _Chan:
 class _Resolver:
     """One resolution: the layouts it learned, the memory it read, the groups it built."""
 
-    def __init__(self, client: WaitsClient, collector: WaitsCollector) -> None:
+    def __init__(self, client: ReadClient, collector: WaitsCollector) -> None:
         self.client = client
         self.collector = collector
         self.memory = _Memory(client)
@@ -520,7 +388,7 @@ class _Resolver:
     async def _eval(self, expr: str, load: LoadConfig = _SHAPE) -> Variable | None:
         try:
             return await self.client.eval(expr, load=load)
-        except DelveError as exc:
+        except DelveReplyError as exc:
             self.notes.append(f"could not evaluate {expr}: {exc}")
             return None
 
@@ -824,7 +692,7 @@ class _Resolver:
         """A runtime name: a flags byte, a varint length, the bytes."""
         try:
             head = await self.client.examine_memory(address, 11)
-        except DelveError:
+        except DelveReplyError:
             return ""
         length = shift = 0
         i = 1
@@ -839,7 +707,7 @@ class _Resolver:
             return ""
         try:
             data = await self.client.examine_memory(address + i, length)
-        except DelveError:
+        except DelveReplyError:
             return ""
         return data.decode(errors="replace")
 
@@ -890,7 +758,7 @@ class _Resolver:
         offset = treap.addr - first.addr
         try:
             data = await self.client.examine_memory(first.addr, stride * table.len)
-        except DelveError as exc:
+        except DelveReplyError as exc:
             self.notes.append(f"could not read runtime.semtable: {exc}")
             return []
         roots = (
@@ -1027,13 +895,13 @@ class _Resolver:
     async def _eval_quiet(self, expr: str, goid: int, frame: int) -> Variable | None:
         try:
             return await self.client.eval(expr, goroutine_id=goid, frame=frame, load=_SHAPE)
-        except DelveError:
+        except DelveReplyError:
             return None
 
     async def _frame_vars(self, goid: int, frame: int) -> list[Variable]:
         out: list[Variable] = []
         for call in (self.client.args, self.client.locals):
-            with contextlib.suppress(DelveError):
+            with contextlib.suppress(DelveReplyError):
                 out.extend(await call(goroutine_id=goid, frame=frame, load=_VARS))
         return [v for v in out if not v.unreadable]
 

@@ -250,6 +250,7 @@ class Client:
     dynamic_libraries = _Blocking(AsyncClient.dynamic_libraries)
     build_info = _Blocking(AsyncClient.build_info)
     crash_report = _Blocking(AsyncClient.crash_report)
+    waits = _Blocking(AsyncClient.waits)
 
 
 def _blocking_session(
