@@ -24,7 +24,14 @@ import anyio
 from pydantic import BaseModel, ValidationError
 
 from ._capture import make_core, require_core, run_and_capture
-from ._cli_output import diff_text, goroutine_line, report_html, report_text, stack_text
+from ._cli_output import (
+    diff_text,
+    goroutine_line,
+    report_html,
+    report_text,
+    stack_text,
+    waits_text,
+)
 from ._client import AsyncClient
 from ._errors import CaptureError, DlvError, NoCoreError
 from ._goprint import variable_text
@@ -33,6 +40,7 @@ from ._report import crash_report, diff_reports
 from ._schema import CrashReport
 from ._session import open_core
 from ._version import __version__
+from ._waits import waits
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -276,6 +284,13 @@ async def _eval(args: argparse.Namespace) -> None:
         _say(value.model_dump_json(indent=2))
     else:
         _say(variable_text(value))
+
+
+async def _waits(args: argparse.Namespace) -> None:
+    async with _session(args, args.exe, args.core) as client:
+        with _Progress("reading goroutine stacks") as progress:
+            result = await waits(client, depth=args.depth, progress=progress)
+    _say(result.model_dump_json(indent=2) if args.json else waits_text(result, limit=args.limit))
 
 
 # --- capture and demo ------------------------------------------------------------------------
@@ -649,6 +664,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--depth", type=int, default=50, metavar="N", help="at most N+1 frames (default: 50)"
     )
     stack.add_argument("--json", action="store_true", help="print the frames as JSON on stdout")
+
+    blocked = _add(
+        sub,
+        "waits",
+        _async_handler(_waits),
+        "what every blocked goroutine waits on: mutexes, channels, WaitGroups...",
+        "Name the object each blocked goroutine waits on (a sync.Mutex, RWMutex, WaitGroup,\n"
+        "Cond, a channel or a select's channels), at its address, with every goroutine queued\n"
+        "on it and where they block; waits on no object (sleep, IO, syscall) by where they are.",
+        "  dlvclient waits ./server core\n  dlvclient waits ./server core --json > waits.json",
+        [session],
+        targets=True,
+    )
+    blocked.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="show the N largest groups (0: all)"
+    )
+    blocked.add_argument(
+        "--depth", type=int, default=50, metavar="N", help="frames read per goroutine (default: 50)"
+    )
+    blocked.add_argument("--json", action="store_true", help="print every group as JSON on stdout")
 
     evaluate = _add(
         sub,

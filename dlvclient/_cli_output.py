@@ -13,7 +13,18 @@ from typing import NamedTuple
 
 from ._goprint import variable_text
 from ._models import Goroutine, Location, Stackframe
-from ._schema import BucketFrame, CrashReport, Reason, ReasonKind, ReportDiff, ReportFrame
+from ._schema import (
+    BucketFrame,
+    CrashReport,
+    Reason,
+    ReasonKind,
+    ReportDiff,
+    ReportFrame,
+    WaitChannel,
+    WaitKind,
+    WaitObject,
+    Waits,
+)
 
 __all__ = [
     "diff_text",
@@ -23,6 +34,7 @@ __all__ = [
     "report_text",
     "source_text",
     "stack_text",
+    "waits_text",
 ]
 
 
@@ -281,6 +293,9 @@ def report_text(report: CrashReport, *, buckets: int = 5) -> str:
         out += lines
     if len(shown) < len(report.buckets):
         out.append(f"  ... {len(report.buckets) - len(shown)} more (--buckets 0 shows all)")
+    if report.waits:
+        out += ["", "Blocked on (largest first):", *_waits_lines(report.waits, limit=buckets)]
+        out += [f"  {hint}" for hint in report.wait_hints]
     out += ["", " · ".join(f"{name} {value}" for name, value in _facts(report))]
     out += [f"note: {note}" for note in report.notes]
     return "\n".join(out)
@@ -296,6 +311,73 @@ def _facts(report: CrashReport) -> list[tuple[str, str]]:
         ("fingerprint", report.fingerprint),
     ]
     return [(name, value) for name, value in facts if value]
+
+
+# --- what blocked goroutines wait on ------------------------------------------------------------
+
+_CHANNEL_VERBS = {WaitKind.CHAN_RECV: "receive from", WaitKind.CHAN_SEND: "send on"}
+
+
+def _channel_text(channel: WaitChannel) -> str:
+    kind = f"chan {channel.element_type}" if channel.element_type else "chan"
+    details = [f"len {channel.len}/cap {channel.cap}" if channel.cap else "unbuffered"]
+    details += [
+        word for word, on in (("closed", channel.closed), ("a timer's", channel.timer)) if on
+    ]
+    return f"{kind} at {channel.address:#x} ({', '.join(details)})"
+
+
+def _wait_object_text(obj: WaitObject) -> str:
+    """What one group's goroutines wait on, in a few words."""
+    if obj.kind in _CHANNEL_VERBS and obj.channel is not None:
+        what = f"{_CHANNEL_VERBS[obj.kind]} {_channel_text(obj.channel)}"
+    elif obj.kind is WaitKind.SELECT and obj.channels:
+        what = "select: " + "; ".join(f"{c.direction} {_channel_text(c)}" for c in obj.channels)
+    elif obj.address:
+        what = " ".join(filter(None, (obj.kind.value, obj.type, f"at {obj.address:#x}")))
+    else:
+        what = obj.wait_reason or obj.kind.value
+    if obj.expression:
+        owner = f", a field of {obj.expression_owner}" if obj.expression_owner else ""
+        what += f" ({obj.expression}{owner})"
+    extra = []
+    if obj.readers is not None and obj.writers is not None:
+        extra.append(f"{len(obj.readers)} readers, {len(obj.writers)} writers")
+    if obj.counter is not None:
+        extra.append(f"counter {obj.counter}")
+    if obj.fd is not None:
+        extra.append(f"fd {obj.fd}")
+    return what + (f": {', '.join(extra)}" if extra else "")
+
+
+def _waits_lines(objects: Sequence[WaitObject], *, limit: int) -> list[str]:
+    """Two lines per group, largest first: what it waits on, then where and who."""
+    shown = objects if limit <= 0 else objects[:limit]
+    width = len(str(max((o.waiters for o in shown), default=0)))
+    out: list[str] = []
+    for obj in shown:
+        out.append(f"  {obj.waiters:>{width}}  {_wait_object_text(obj)}")
+        where = ""
+        if obj.frame is not None:
+            where = f"in {obj.frame.function} ({PurePath(obj.frame.file).name}:{obj.frame.line}); "
+        ids = " ".join(map(str, obj.goroutine_ids[:8]))
+        more = f" +{len(obj.goroutine_ids) - 8} more" if len(obj.goroutine_ids) > 8 else ""
+        noun = "goroutine" if obj.waiters == 1 else "goroutines"
+        pad = " " * (width + 4)
+        out.append(f"{pad}{where}{noun} {ids}{more}")
+        out += [f"{pad}{hint}" for hint in obj.hints]
+    if len(shown) < len(objects):
+        out.append(f"  ... {len(objects) - len(shown)} more groups (--json has all)")
+    return out
+
+
+def waits_text(waits: Waits, *, limit: int = 20) -> str:
+    """What blocked goroutines wait on (``dlvclient waits``): one group per object."""
+    out = [f"Blocked on: {waits.blocked} of {waits.goroutines} goroutines, largest group first"]
+    out += _waits_lines(waits.objects, limit=limit) or ["  no goroutine is blocked"]
+    out += [f"  {hint}" for hint in waits.hints]
+    out += [f"note: {note}" for note in waits.notes]
+    return "\n".join(out)
 
 
 # --- differences between two reports -------------------------------------------------------------

@@ -35,6 +35,7 @@ from ._schema import (
     SourceLine,
 )
 from ._signals import go_signal_name, go_signal_text
+from ._waits import WaitsCollector
 
 _T = TypeVar("_T")
 
@@ -507,6 +508,7 @@ async def _scan_goroutines(
     crashed_id: int | None,
     find_crash: bool,
     progress: Callable[[int], None] | None,
+    waits: WaitsCollector | None = None,
 ) -> tuple[GoroutineSummary, _Site | None]:
     """One streamed pass over every goroutine's stack: counts, buckets and, when the current
     thread showed no crash, the first goroutine caught crashing."""
@@ -530,6 +532,8 @@ async def _scan_goroutines(
                 found = _Site(goroutine.id, None, frames, marker[0], marker[1], True, frames)
                 crashed = True
         bucketer.add(goroutine.id, frames, state=status, wait_reason=wait, crashed=crashed)
+        if waits is not None:
+            waits.add(goroutine, frames)
     summary = GoroutineSummary(total=total, by_status=dict(by_status), by_wait_reason=dict(by_wait))
     return summary, found
 
@@ -555,6 +559,7 @@ async def crash_report(
     max_ids: int = 100,
     substitute_path: Sequence[tuple[str, str]] = (),
     progress: Callable[[int], None] | None = None,
+    waits: bool = True,
 ) -> CrashReport:
     """Analyse the core behind ``client``: why the program died, where, and what every
     goroutine was doing.
@@ -566,6 +571,8 @@ async def crash_report(
     ``substitute_path`` maps ``(from, to)`` directory prefixes for finding sources of a
     binary built elsewhere. Goroutine stacks are streamed, so memory stays bounded by the
     number of distinct stacks; ``progress`` is called with the count of stacks read so far.
+    With ``waits``, the same pass also finds what every blocked goroutine waits on
+    (:func:`dlvclient.waits`).
     """
     level = _level(similarity)
     if depth < 1 or detail_frames < 0 or context_lines < 0 or max_ids < 1:
@@ -576,6 +583,7 @@ async def crash_report(
     info = await client.version()
     site = await _locate(client, depth)
     bucketer = Bucketer(level, max_ids=max_ids)
+    collector = WaitsCollector(info.target_go_version or None) if waits else None
     summary, found = await _scan_goroutines(
         client,
         go_version=info.target_go_version or None,
@@ -584,7 +592,11 @@ async def crash_report(
         crashed_id=site.goroutine_id if site else None,
         find_crash=site is None,
         progress=progress,
+        waits=collector,
     )
+    blocked = await collector.resolve(client) if collector is not None else None
+    if blocked is not None:
+        notes += [f"waits: {note}" for note in blocked.notes]
     site = site or found
     if site is None:
         reason = Reason(kind=ReasonKind.NONE, message="")
@@ -616,6 +628,8 @@ async def crash_report(
         build_id=await _optional(client.build_id(), "build id", notes),
         pid=await _optional(client.pid(), "pid", notes),
         notes=notes,
+        waits=blocked.objects if blocked else [],
+        wait_hints=blocked.hints if blocked else [],
     )
 
 

@@ -22,8 +22,9 @@ import contextlib
 import functools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import anyio
 
@@ -34,6 +35,8 @@ from ._schema import WaitChannel, WaitFrame, WaitKind, WaitObject, Waits
 from ._version import Version
 
 __all__ = ["WaitsCollector", "waits"]
+
+_T = TypeVar("_T")
 
 
 _CHAN_REASONS = {"chan receive": WaitKind.CHAN_RECV, "chan send": WaitKind.CHAN_SEND}
@@ -127,6 +130,8 @@ class WaitsCollector:
         self._go_version = go_version
         self._include_runtime = include_runtime
         self.blocked: list[_Blocked] = []
+        # Goroutines blocked alike share their tuples and frames: memory per kind of stack.
+        self._shared: dict[object, object] = {}
         self.total = 0
         self.active = 0  # running or runnable
 
@@ -164,24 +169,38 @@ class WaitsCollector:
             blocked.role = _sema_role(functions)
         self.blocked.append(blocked)
 
+    def _share(self, key: object, make: Callable[[], _T]) -> _T:
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = make()
+        return found  # type: ignore[return-value]
+
     async def resolve(self, client: ReadClient, *, name_objects: int = 32) -> Waits:
         """Read the runtime's structures and group the goroutines by object."""
         return await _Resolver(client, self).run(name_objects)
 
 
 async def waits(
-    client: ReadClient, *, depth: int = 50, name_objects: int = 32, include_runtime: bool = False
+    client: ReadClient,
+    *,
+    depth: int = 50,
+    name_objects: int = 32,
+    include_runtime: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Waits:
     """What every blocked goroutine of the core waits on, grouped by object, largest first.
 
     ``depth`` bounds the frames read per goroutine (the frame where it blocks must be among
     them); expressions naming the objects are looked for in the ``name_objects`` largest
     groups. The runtime's own goroutines are left out unless ``include_runtime``.
+    ``progress`` is called with the count of stacks read so far.
     """
     go_version = (await client.version()).target_go_version or None
     collector = WaitsCollector(go_version, include_runtime=include_runtime)
     async for goroutine, frames in client.goroutine_stacks(depth=depth):
         collector.add(goroutine, frames)
+        if progress is not None:
+            progress(collector.total)
     return await collector.resolve(client, name_objects=name_objects)
 
 

@@ -8,12 +8,14 @@ asyncio and trio.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
-from dlvclient import WaitKind, WaitObject, Waits, waits
-from tests.support import CoreCase, CoreFactory, Leg, session
+from dlvclient import WaitKind, WaitObject, Waits, crash_report, waits
+from dlvclient._cli_output import report_text
+from tests.support import CoreCase, CoreFactory, Leg, cli, session
 
 pytestmark = pytest.mark.needs_dlv
 
@@ -147,3 +149,46 @@ async def test_waits_on_a_dependencys_lock(leg: Leg, cores: CoreFactory, optimiz
     if not optimize:
         assert rw.expression == "c.mu"
         assert rw.expression_owner == "*github.com/patrickmn/go-cache.cache"
+
+
+# --- the report and the command line -------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_report_has_the_blocked_on_section(leg: Leg, cores: CoreFactory) -> None:
+    case = cores(leg, "waits")
+    addr = printed(case)
+    async with session(case) as client:
+        report = await crash_report(client)
+    mutex = next(o for o in report.waits if o.address == addr["store.mu"])
+    assert (mutex.kind, mutex.waiters, mutex.expression) == (WaitKind.MUTEX, 3, "s.mu")
+    sizes = [o.waiters for o in report.waits]
+    assert sizes == sorted(sizes, reverse=True)
+    text = report_text(report)
+    blocked = text.split("Blocked on (largest first):\n", 1)[1]
+    first = blocked.splitlines()[0]
+    assert first.split()[:2] == ["4", "rwmutex"]
+    assert (
+        f"at {addr['reg.mu']:#x} (r.mu, a field of *main.Registry): 2 readers, 2 writers" in first
+    )
+    assert f"sync.Mutex at {addr['store.mu']:#x} (s.mu, a field of *main.Store)" in blocked
+    assert json.loads(report.model_dump_json())["waits"][0]["kind"] == "rwmutex"
+
+
+def test_waits_command_prints_text_and_json(
+    leg: Leg, cores: CoreFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = cores(leg, "waits", optimize=True)
+    addr = printed(case)
+    target = (case.exe, case.core, "--dlv", case.leg.dlv)
+    run = cli(capsys, "waits", *target)
+    assert run.code == 0, run.err
+    assert run.out.startswith("Blocked on: ")
+    assert f"waitgroup sync.WaitGroup at {addr['group']:#x}" in run.out
+    assert ": counter 1" in run.out
+    run = cli(capsys, "waits", *target, "--json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    first = data["objects"][0]
+    assert {"kind", "address", "waiters", "goroutine_ids", "frame"} <= set(first)
+    assert (first["kind"], first["address"], first["waiters"]) == ("rwmutex", addr["reg.mu"], 4)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from dlvclient import Goroutine, WaitsCollector
+from dlvclient import (
+    Goroutine,
+    WaitChannel,
+    WaitFrame,
+    WaitKind,
+    WaitObject,
+    Waits,
+    WaitsCollector,
+)
+from dlvclient._cli_output import waits_text
 from dlvclient._waits import _is_app, _sema_role
 
 
@@ -59,3 +68,37 @@ def test_collector_skips_running_and_runtime_goroutines() -> None:
     collector.add(running, [])
     collector.add(system, [])
     assert (collector.total, collector.active, collector.blocked) == (2, 1, [])
+
+
+def test_waits_text_names_each_object_where_its_goroutines_block() -> None:
+    frame = WaitFrame(function="main.(*Store).Get", file="/src/main.go", line=27, index=7)
+    mutex = WaitObject(
+        kind=WaitKind.MUTEX,
+        address=0x6742D0,
+        type="sync.Mutex",
+        waiters=3,
+        goroutine_ids=[20, 21, 22],
+        frame=frame,
+        expression="s.mu",
+        expression_owner="*main.Store",
+        hints=["hint: goroutine 9 holds s"],
+    )
+    chan = WaitChannel(address=0xC0000820C0, element_type="int", cap=2, len=2, senders=1)
+    send = WaitObject(
+        kind=WaitKind.CHAN_SEND, address=chan.address, waiters=1, goroutine_ids=[5], channel=chan
+    )
+    sleep = WaitObject(
+        kind=WaitKind.SLEEP, address=0, waiters=1, goroutine_ids=[1], wait_reason="sleep"
+    )
+    text = waits_text(Waits(goroutines=9, blocked=5, objects=[mutex, send, sleep]))
+    assert text.splitlines() == [
+        "Blocked on: 5 of 9 goroutines, largest group first",
+        "  3  mutex sync.Mutex at 0x6742d0 (s.mu, a field of *main.Store)",
+        "     in main.(*Store).Get (main.go:27); goroutines 20 21 22",
+        "     hint: goroutine 9 holds s",
+        "  1  send on chan int at 0xc0000820c0 (len 2/cap 2)",
+        "     goroutine 5",
+        "  1  sleep",
+        "     goroutine 1",
+    ]
+    assert "no goroutine is blocked" in waits_text(Waits(objects=[]))
