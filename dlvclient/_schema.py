@@ -274,12 +274,9 @@ class WaitKind(str, Enum):
     OTHER = "other"
 
 
-class WaitFrame(ReportModel):
+class WaitFrame(CodeLocation):
     """The frame where a goroutine blocks: its first frame outside the runtime and stdlib."""
 
-    function: str = Field(description="Fully qualified function name, e.g. 'main.(*Store).Get'.")
-    file: str = Field(description="Source file as recorded in the executable's debug info.")
-    line: int = Field(description="Line number in that file.")
     index: int = Field(description="The frame's index in the goroutine's stack (0: innermost).")
 
 

@@ -1,18 +1,23 @@
-// Command waits parks goroutines on every kind of object a hung Go program waits on, prints
-// each object's address as "addr NAME 0x..." and then dumps itself with SIGQUIT
-// (GOTRACEBACK=crash): the input of the tests of dlvclient.waits. The counts of waiters are
-// fixed (see the comments) so that tests can check them exactly.
+// Command waits parks goroutines on every kind of object a hung Go program waits on, the lock
+// inside a real dependency (patrickmn/go-cache) among them, prints each object's address as
+// "addr NAME 0x..." and then dumps itself with SIGQUIT (GOTRACEBACK=crash): the input of the
+// tests of dlvclient.waits. The counts of waiters are fixed (see the comments) so that tests
+// can check them exactly.
 package main
 
 import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
+
+	cache "github.com/patrickmn/go-cache"
 )
 
 // Store is the object whose mutex its callers queue on: the analysis should name it s.mu.
@@ -132,6 +137,25 @@ func nap() {
 	time.Sleep(time.Hour) // 1 sleeper
 }
 
+// lockCache takes the RWMutex inside a go-cache, as a stuck writer would: 3 goroutines then
+// wait in Cache.Get (readers) and 2 in Cache.Set (writers), inside the library.
+func lockCache(c *cache.Cache) *sync.RWMutex {
+	inner := reflect.ValueOf(c).Elem().Field(0).Elem()
+	mu := (*sync.RWMutex)(unsafe.Pointer(inner.FieldByName("mu").UnsafeAddr()))
+	mu.Lock()
+	return mu
+}
+
+//go:noinline
+func lookup(c *cache.Cache, key string) {
+	c.Get(key)
+}
+
+//go:noinline
+func put(c *cache.Cache, key string) {
+	c.Set(key, 1, cache.NoExpiration)
+}
+
 //go:noinline
 func serve(conn net.Conn) {
 	buf := make([]byte, 16)
@@ -231,6 +255,11 @@ func main() {
 	spawn(2, func() { await(&group) })
 	spawn(1, nap)
 	spawn(1, alarm)
+
+	lib := cache.New(cache.NoExpiration, 0)
+	addr("cache.mu", lockCache(lib))
+	spawn(3, func() { lookup(lib, "k") })
+	spawn(2, func() { put(lib, "k") })
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
