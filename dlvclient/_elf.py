@@ -29,6 +29,8 @@ __all__ = [
     "check_executable",
     "check_inputs",
     "check_match",
+    "core_build_ids",
+    "executable_build_ids",
 ]
 
 StrPath: TypeAlias = "str | os.PathLike[str]"
@@ -250,6 +252,54 @@ def check_match(exe: ElfInfo, core: CoreInfo) -> None:
         f"the core was not produced by this executable: {said}; "
         f"{_origin(exe, core, origin)}{_SAME_BUILD}"
     )
+
+
+def executable_build_ids(path: StrPath) -> tuple[str | None, str | None] | None:
+    """The (Go, GNU) build ids of an ELF executable, or None when ``path`` is not one.
+
+    Only the headers and the two notes are read, and nothing is checked beyond that, so a build
+    store can be indexed quickly (stripped and foreign files are simply not executables here).
+    """
+    p = Path(os.fspath(path))
+    try:
+        with open(p, "rb") as f:
+            r = _Reader(f, os.fstat(f.fileno()).st_size)
+            head = f.read(_EHDR.size)
+            if len(head) < _EHDR.size or not head.startswith(_ELF_MAGIC) or head[4:6] != b"\2\1":
+                return None
+            (e_type,) = struct.unpack_from("<H", head, 16)
+            if e_type not in (_ET_EXEC, _ET_DYN):
+                return None
+            _entry, _phoff, shoff, _phnum, shnum, shstrndx = _elf_header(r)
+            sections = _sections(r, shoff, shnum, shstrndx)
+            go = _build_id(r, sections, ".note.go.buildid", "go")
+            gnu = _build_id(r, sections, ".note.gnu.build-id", "gnu")
+    except (OSError, _Bad, struct.error, IndexError, ValueError, OverflowError):
+        return None
+    return (go.value if go else None, gnu.value if gnu else None)
+
+
+def core_build_ids(core: CoreInfo) -> tuple[str | None, str | None]:
+    """The (Go, GNU) build ids of the program that crashed, from the core's copy of its notes.
+
+    The kernel dumps the first page of every ELF mapping and the linkers put the build-id notes
+    there; AT_ENTRY says which mapping is the main executable. (None, None) when the core does
+    not say (no NT_FILE or AT_ENTRY, or a coredump_filter that left the page out).
+    """
+    if core.entry is None:
+        return None, None
+    main = next((m for m in core.files if m.start <= core.entry < m.end), None)
+    if main is None:
+        return None, None
+    first = [m for m in core.files if m.path == main.path and m.file_offset == 0]
+    if not first:
+        return None, None
+    head = min(first, key=lambda m: m.start)
+    with _reading(core.path, _CORE, "is a malformed ELF core") as reader:
+        window = _read_memory(reader, core, head.start, min(2 * _PAGE, head.end - head.start))
+    if not window.startswith(_ELF_MAGIC):
+        return None, None
+    return _scan(window, "go"), _scan(window, "gnu")
 
 
 # --- file access ---------------------------------------------------------------------------------
