@@ -263,7 +263,9 @@ async def triage(
         if engine == "ray":
             from ._ray_engine import run_on_ray
 
-            await anyio.to_thread.run_sync(run_on_ray, pairs, record, ray_address)
+            # Blocking, in this thread: Ray's driver wants the main thread (its signal
+            # handlers, Ctrl-C), and the registry is written from here alone.
+            run_on_ray(pairs, record, ray_address)
         elif engine == "local":
             await _run_local(pairs, record, jobs or default_jobs(), memory or available_memory())
         else:
