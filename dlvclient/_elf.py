@@ -286,15 +286,9 @@ def core_build_ids(core: CoreInfo) -> tuple[str | None, str | None]:
     there; AT_ENTRY says which mapping is the main executable. (None, None) when the core does
     not say (no NT_FILE or AT_ENTRY, or a coredump_filter that left the page out).
     """
-    if core.entry is None:
+    head = _main_head(core)
+    if not isinstance(head, FileMapping):
         return None, None
-    main = next((m for m in core.files if m.start <= core.entry < m.end), None)
-    if main is None:
-        return None, None
-    first = [m for m in core.files if m.path == main.path and m.file_offset == 0]
-    if not first:
-        return None, None
-    head = min(first, key=lambda m: m.start)
     with _reading(core.path, _CORE, "is a malformed ELF core") as reader:
         window = _read_memory(reader, core, head.start, min(2 * _PAGE, head.end - head.start))
     if not window.startswith(_ELF_MAGIC):
@@ -808,6 +802,24 @@ class _CoreNotes:
 # --- matching ------------------------------------------------------------------------------------
 
 
+def _main_head(core: CoreInfo) -> FileMapping | Literal[False] | None:
+    """The mapping of the main executable's first page (AT_ENTRY says which file it is).
+
+    None when the core does not say which file is the executable; False when it does but that
+    file's first page was not mapped (nothing to compare).
+    """
+    if core.entry is None:
+        return None
+    main = next((m for m in core.files if m.start <= core.entry < m.end), None)
+    if main is None:
+        return None
+    first = [m for m in core.files if m.path == main.path and m.file_offset == 0]
+    if not first:
+        return False
+    head: FileMapping = min(first, key=lambda m: m.start)
+    return head
+
+
 def _candidates(
     exe: ElfInfo, core: CoreInfo, note: BuildId
 ) -> list[tuple[int, int, str | None, bool]]:
@@ -816,15 +828,12 @@ def _candidates(
     A strict place must hold the executable's note if the core came from it; elsewhere only a
     different note of the same kind proves a mismatch (it may be a shared library).
     """
-    if core.entry is not None:
-        main = next((m for m in core.files if m.start <= core.entry < m.end), None)
-        if main is not None:
-            # AT_ENTRY names the main executable: compare there and nowhere else.
-            first = [m for m in core.files if m.path == main.path and m.file_offset == 0]
-            if not first:
-                return []
-            head = min(first, key=lambda m: m.start)
-            return [(head.start, head.end - head.start, head.path, True)]
+    head = _main_head(core)
+    if head is False:
+        return []
+    if head is not None:
+        # AT_ENTRY names the main executable: compare there and nowhere else.
+        return [(head.start, head.end - head.start, head.path, True)]
     out: list[tuple[int, int, str | None, bool]] = []
     if not exe.pie:
         # A fixed-address executable can only have been mapped at its link address.
