@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 
 from pydantic import BaseModel, Field
 
@@ -90,7 +90,7 @@ def _iso(ns: int | None = None) -> str:
     return when.isoformat(timespec="seconds")
 
 
-class CrashRegistry:
+class CrashRegistry(AbstractContextManager["CrashRegistry"]):
     """A crash registry file (created on first use); use it as a context manager."""
 
     def __init__(self, path: StrPath) -> None:
@@ -124,15 +124,7 @@ class CrashRegistry:
         """Close the file."""
         self._db.close()
 
-    def __enter__(self) -> CrashRegistry:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def is_recorded(self, path: str, size: int, mtime_ns: int, *, failed_too: bool = True) -> bool:
