@@ -26,6 +26,7 @@ from ._errors import (
     DlvNotFoundError,
     DlvTimeoutError,
     InvalidArgumentError,
+    InvalidTargetError,
     NoSuitableDelveError,
     install_advice,
 )
@@ -188,10 +189,19 @@ def delve_candidates(
     return out
 
 
-def _target_go(executable: str | os.PathLike[str] | None) -> Version | None:
+def _target_go(
+    executable: str | os.PathLike[str] | None, *, strict: bool = False
+) -> Version | None:
+    """The Go release that built ``executable``; None when unknown (or, unless ``strict``,
+    when the file cannot be read: the checks before dlv starts say what is wrong with it)."""
     if executable is None:
         return None
-    return parse_go_version(check_executable(executable).go_version)
+    try:
+        return parse_go_version(check_executable(executable).go_version)
+    except InvalidTargetError:
+        if strict:
+            raise
+        return None
 
 
 def choose_delve(
@@ -306,7 +316,7 @@ def install_delve(
     if (version is None) == (for_executable is None):
         raise InvalidArgumentError("install_delve: pass a version or for_executable, not both")
     if for_executable is not None:
-        target = _target_go(for_executable)
+        target = _target_go(for_executable, strict=True)
         if target is None:
             raise DelveInstallError(
                 f"{for_executable} carries no Go version in its build info: name the Delve "

@@ -11,9 +11,11 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -249,3 +251,58 @@ def test_triage_on_a_local_ray_instance(
     assert (on_ray["processed"], on_ray["failed"]) == (3, 1)
     fingerprints = sorted(g["fingerprint"] for g in on_ray["groups"])
     assert fingerprints == sorted(g["fingerprint"] for g in local["groups"])
+
+
+def _dlv_processes_on(folder: Path) -> list[int]:
+    """Pids of processes whose command line names a file under ``folder``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(folder).encode() in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_ctrl_c_leaves_the_registry_consistent_and_no_dlv_behind(
+    bare_machine: Fleet, tmp_path: Path
+) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(12):
+        shutil.copy(bare_machine.new_core, many / f"core.{i}")
+    db = tmp_path / "crashes.db"
+    argv = [sys.executable, "-m", "dlvclient", "triage", str(many), "--jobs", "1"]
+    argv += ["--exe-dir", str(bare_machine.builds), "--db", str(db)]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if db.exists() and len(_recorded_rows(db)) >= 2:
+                break
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 130, err.decode()
+    rows = _recorded_rows(db)
+    assert 2 <= len(rows) < 12
+    assert all(status == "ok" and fingerprint and report for status, fingerprint, report in rows)
+    assert _dlv_processes_on(many) == []
+    # The next run analyses only the rest.
+    done = subprocess.run([*argv, "--json"], capture_output=True, text=True, timeout=300)
+    summary = json.loads(done.stdout)
+    assert (summary["skipped"], summary["processed"]) == (len(rows), 12 - len(rows))
+    assert summary["groups"][0]["count"] == 12
+
+
+def _recorded_rows(db: Path) -> list[tuple[str, str | None, str | None]]:
+    with sqlite3.connect(db, timeout=30) as conn:
+        try:
+            return conn.execute("SELECT status, fingerprint, report FROM cores").fetchall()
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return []
