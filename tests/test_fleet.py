@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import PROGRAMS, Leg, require_leg
 
+import dlvclient
 from dlvclient._capture import build_go_program, run_and_capture
 from dlvclient._cli import main
 from dlvclient._delve import choose_delve, install_delve
@@ -234,6 +235,21 @@ def test_triage_of_two_go_releases_then_a_rerun_that_analyses_nothing(
     second = cli_json(capsys, *argv)
     assert (second["processed"], second["skipped"], second["failed"]) == (0, 3, 0)
     assert second["groups"] == first["groups"]
+
+
+@pytest.mark.anyio
+async def test_triage_api_reads_the_registry_back(bare_machine: Fleet, tmp_path: Path) -> None:
+    """The API on both backends: a registry read back as CrashGroups, the failure recorded."""
+    db = tmp_path / "api.db"
+    result = await dlvclient.triage([bare_machine.cores], db=db, exe_dirs=[bare_machine.builds])
+    assert (result.processed, result.failed) == (3, 1)
+    with dlvclient.CrashRegistry(db) as registry:
+        groups = registry.groups()
+        failures = list(registry.failures())
+    assert groups == result.groups
+    assert [g.count for g in groups] == [1, 1]
+    assert {Path(g.exemplar).parent.name for g in groups} == {"api", "legacy"}
+    assert [Path(core).parent.name for core, _ in failures] == ["broken"]
 
 
 def test_triage_on_a_local_ray_instance(

@@ -217,8 +217,7 @@ def test_memory_estimate_grows_with_the_core() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
-async def test_memory_budget_holds_back_what_does_not_fit(anyio_backend: str) -> None:
+async def test_memory_budget_holds_back_what_does_not_fit() -> None:
     budget = _MemoryBudget(100)
     order: list[str] = []
 
