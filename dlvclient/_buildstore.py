@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 from ._elf import StrPath, check_core, core_build_ids, executable_build_ids
 from ._errors import ExecutableNotFoundError
@@ -38,6 +39,9 @@ __all__ = [
 DEBUGINFOD_ENV = "DEBUGINFOD_URLS"
 _HEX = re.compile(r"[0-9a-f]{2,}")
 _FETCH_TIMEOUT = 60.0
+
+#: Executable path -> (Go build id, GNU build id).
+Index: TypeAlias = "dict[str, tuple[str | None, str | None]]"
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def _index_file(folder: Path) -> Path:
     return dlvclient_home() / "exe-index" / f"{digest}.json"
 
 
-def index_exe_dir(folder: StrPath) -> dict[str, tuple[str | None, str | None]]:
+def index_exe_dir(folder: StrPath) -> Index:
     """Map each ELF executable under ``folder`` (recursively) to its (Go, GNU) build ids.
 
     Files whose size and modification time are unchanged since the last call are not read
@@ -113,9 +117,17 @@ def index_exe_dir(folder: StrPath) -> dict[str, tuple[str | None, str | None]]:
     }
 
 
-def _in_folders(ids: CoreBuildIds, folders: Iterable[StrPath]) -> Path | None:
+def _in_folders(
+    ids: CoreBuildIds, folders: Iterable[StrPath], memo: dict[str, Index] | None
+) -> Path | None:
     for folder in folders:
-        for path, (go, gnu) in index_exe_dir(folder).items():
+        key = os.path.abspath(folder)
+        index = memo.get(key) if memo is not None else None
+        if index is None:
+            index = index_exe_dir(folder)
+            if memo is not None:
+                memo[key] = index
+        for path, (go, gnu) in index.items():
             if (ids.go and go == ids.go) or (ids.gnu and gnu == ids.gnu):
                 return Path(path)
     return None
@@ -179,10 +191,12 @@ def find_executable(
     debuginfod: Sequence[str] = (),
     *,
     ids: CoreBuildIds | None = None,
+    memo: dict[str, Index] | None = None,
 ) -> Path:
     """The executable whose build id matches ``core``'s: in ``exe_dirs``, then on debuginfod.
 
-    ``debuginfod`` defaults to ``$DEBUGINFOD_URLS``. Raises
+    ``debuginfod`` defaults to ``$DEBUGINFOD_URLS``; ``ids`` are the core's, when already read;
+    ``memo`` keeps each folder's index for the next call (one triage run reads each once). Raises
     :class:`~dlvclient.ExecutableNotFoundError` naming the build ids and the places searched.
     """
     ids = ids if ids is not None else CoreBuildIds.of(core)
@@ -193,7 +207,7 @@ def find_executable(
             "coredump_filter bit 4 must be set, as it is by default): pass the executable",
             build_ids=known,
         )
-    found = _in_folders(ids, exe_dirs)
+    found = _in_folders(ids, exe_dirs, memo)
     urls = debuginfod_urls(debuginfod)
     if found is None and ids.gnu and urls:
         found = fetch_from_debuginfod(ids.gnu, urls)

@@ -158,6 +158,14 @@ def _explicit(value: str | os.PathLike[str], origin: Origin) -> Path:
     return Path(found).resolve()
 
 
+def _explicit_place(dlv: str | os.PathLike[str] | None) -> tuple[Path, Origin] | None:
+    """The ``dlv`` argument, else ``$DLV``, resolved; None when neither is given."""
+    if dlv is not None and str(dlv) != "":
+        return _explicit(dlv, "argument"), "argument"
+    env_dlv = os.environ.get("DLV")
+    return (_explicit(env_dlv, "$DLV"), "$DLV") if env_dlv else None
+
+
 def delve_candidates(
     dlv: str | os.PathLike[str] | None = None, *, timeout: float = _PROBE_TIMEOUT
 ) -> list[DelveCandidate]:
@@ -166,12 +174,8 @@ def delve_candidates(
     Each binary appears once (the first place it is found wins) with its version, read once
     and remembered by path, modification time and size.
     """
-    places: list[tuple[Path, Origin]] = []
-    env_dlv = os.environ.get("DLV")
-    if dlv is not None and str(dlv) != "":
-        places.append((_explicit(dlv, "argument"), "argument"))
-    elif env_dlv:
-        places.append((_explicit(env_dlv, "$DLV"), "$DLV"))
+    explicit = _explicit_place(dlv)
+    places: list[tuple[Path, Origin]] = [explicit] if explicit else []
     cache = _cache_dir()
     if cache.is_dir():
         installed = [p / "dlv" for p in cache.iterdir() if os.access(p / "dlv", os.X_OK)]
@@ -219,9 +223,9 @@ def choose_delve(
     and the command that installs it (with ``check_go_version=False``, the newest is used).
     """
     go = _target_go(executable)
-    candidates = delve_candidates(dlv, timeout=timeout)
-    if candidates and candidates[0].origin in ("argument", "$DLV"):
-        chosen = candidates[0]
+    explicit = _explicit_place(dlv)
+    if explicit is not None:  # used as given: the other candidates are not even probed
+        chosen = DelveCandidate(explicit[0], _probe(explicit[0], timeout), explicit[1])
         if not chosen.supports(go):
             logger.warning(
                 "%s (Delve %s, from %s) does not support Go %s, which built %s; %s",
@@ -233,6 +237,7 @@ def choose_delve(
                 install_advice(go),
             )
         return chosen
+    candidates = delve_candidates(timeout=timeout)
     if not candidates:
         raise DlvNotFoundError(f"dlv (Delve) was not found; {install_advice(go)}")
     ranked = sorted(candidates, key=lambda c: c.version or Version(0, 0), reverse=True)

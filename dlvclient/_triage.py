@@ -17,7 +17,7 @@ from typing import Literal
 
 import anyio
 
-from ._buildstore import CoreBuildIds, find_executable
+from ._buildstore import CoreBuildIds, Index, find_executable
 from ._elf import StrPath, check_executable
 from ._errors import DlvError, InvalidArgumentError
 from ._registry import CoreRecord, CrashGroup, CrashRegistry
@@ -153,13 +153,17 @@ class TriageResult:
 
 
 def _pair(
-    core: Path, exe_dirs: Sequence[StrPath], debuginfod: Sequence[str], dlv: str | None
+    core: Path,
+    exe_dirs: Sequence[StrPath],
+    debuginfod: Sequence[str],
+    dlv: str | None,
+    memo: dict[str, Index],
 ) -> CoreJob:
     st = core.stat()
     try:
         ids = CoreBuildIds.of(core)
         # The core's own folder first: executables often sit next to their cores.
-        exe = find_executable(core, [core.parent, *exe_dirs], debuginfod, ids=ids)
+        exe = find_executable(core, [core.parent, *exe_dirs], debuginfod, ids=ids, memo=memo)
         check_executable(exe)
     except DlvError as exc:
         return CoreJob(
@@ -259,7 +263,10 @@ async def triage(
             if progress is not None:
                 progress(result.processed, len(todo), result.failed)
 
-        pairs = [await anyio.to_thread.run_sync(_pair, c, exe_dirs, debuginfod, dlv) for c in todo]
+        memo: dict[str, Index] = {}  # each folder indexed once per run
+        pairs = [
+            await anyio.to_thread.run_sync(_pair, c, exe_dirs, debuginfod, dlv, memo) for c in todo
+        ]
         if engine == "ray":
             from ._ray_engine import run_on_ray
 
