@@ -30,7 +30,7 @@ from dlvclient._capture import build_go_program, run_and_capture
 from dlvclient._cli import main
 from dlvclient._delve import choose_delve, install_delve
 from dlvclient._elf import executable_build_ids
-from dlvclient._errors import NoSuitableDelveError
+from dlvclient._errors import DelveInstallError, NoSuitableDelveError
 
 pytestmark = pytest.mark.needs_dlv
 
@@ -322,3 +322,15 @@ def _recorded_rows(db: Path) -> list[tuple[str, str | None, str | None]]:
             return conn.execute("SELECT status, fingerprint, report FROM cores").fetchall()
         except sqlite3.OperationalError:  # the schema is not there yet
             return []
+
+
+def test_delve_install_without_network_says_so(fleet: Fleet, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DLVCLIENT_HOME": str(tmp_path / "home"),
+        "GOMODCACHE": str(tmp_path / "modcache"),  # nothing cached: the proxy must be asked
+        "GOPROXY": "http://127.0.0.1:9",
+        "GOFLAGS": "-modcacherw",
+    }
+    with pytest.raises(DelveInstallError, match="could not be reached"):
+        install_delve(CACHED_DELVE, go=str(fleet.go), env=env, timeout=120)

@@ -4,6 +4,7 @@ the crash registry, the build-id index, and the fleet commands' usage errors."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import shutil
 import sqlite3
 import sys
@@ -253,3 +254,19 @@ def test_delve_install_needs_a_version_or_an_executable(
 ) -> None:
     assert main(["delve", "install"]) == 2
     assert "give VERSION or --for EXE" in capsys.readouterr().err
+
+
+def test_triage_progress_is_drawn_only_on_a_terminal() -> None:
+    from dlvclient._cli_fleet import _TriageProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown, hidden = Terminal(), io.StringIO()
+    for stream in (shown, hidden):
+        progress = _TriageProgress(stream)
+        progress(3, 3, 1)
+        progress.close()
+    assert "3/3 cores, 1 failed" in shown.getvalue()
+    assert hidden.getvalue() == ""
