@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._errors import DlvError
+from ._jobs import CoreJob, analyse_core_sync
 from ._registry import CoreRecord
-from ._triage import CoreJob, analyse_core_sync
 
 __all__ = ["run_on_ray"]
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROGRAMS, Leg, require_leg
 
 import dlvclient
 from dlvclient._capture import build_go_program, run_and_capture
@@ -31,6 +30,7 @@ from dlvclient._cli import main
 from dlvclient._delve import choose_delve, install_delve
 from dlvclient._elf import executable_build_ids
 from dlvclient._errors import DelveInstallError, NoSuitableDelveError
+from tests.support import PROGRAMS, Leg, require_leg
 
 pytestmark = pytest.mark.needs_dlv
 
