@@ -252,6 +252,14 @@ async def test_triage_api_reads_the_registry_back(bare_machine: Fleet, tmp_path:
     assert [Path(core).parent.name for core, _ in failures] == ["broken"]
 
 
+def test_blocking_triage_is_the_same_run(bare_machine: Fleet, tmp_path: Path) -> None:
+    from dlvclient.sync import triage
+
+    result = triage([bare_machine.cores], db=tmp_path / "sync.db", exe_dirs=[bare_machine.builds])
+    assert (result.processed, result.skipped, result.failed) == (3, 0, 1)
+    assert sorted(g.count for g in result.groups) == [1, 1]
+
+
 def test_triage_on_a_local_ray_instance(
     bare_machine: Fleet, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
