@@ -22,7 +22,12 @@ from pathlib import Path
 
 MODULE = "github.com/go-delve/delve"
 OLDEST = (1, 20, 0)  # the oldest Delve dlvclient supports
-OUT = Path(__file__).resolve().parent.parent / "dlvclient" / "_delve_releases.py"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "dlvclient" / "_delve_releases.py"
+# The page that shows the table to readers, between these markers.
+DOCS = ROOT / "docs" / "compatibility.md"
+BEGIN = "<!-- BEGIN GENERATED: Delve releases (python3 scripts/gen_delve_releases.py) -->"
+END = "<!-- END GENERATED: Delve releases -->"
 
 # compat.go has kept these four names since Delve 1.3, as `var` or `const` assignments, one a
 # line or in a block; match each name wherever it is assigned a number.
@@ -95,6 +100,29 @@ def render(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def docs_table(rows: list[tuple[str, str, str, str]]) -> str:
+    """The Markdown table of the docs: consecutive releases with one window share a row."""
+    runs: list[list[tuple[str, str, str, str]]] = []
+    for row in rows:
+        if runs and runs[-1][-1][1:3] == row[1:3]:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    lines = ["| Delve | Go targets |", "|---|---|"]
+    for run in runs:
+        first, last = run[0][0], run[-1][0]
+        names = first if first == last else f"{first} – {last}"
+        lines.append(f"| {names} | {run[0][1]} – {run[0][2]} |")
+    return "\n".join(lines)
+
+
+def with_docs_table(page: str, rows: list[tuple[str, str, str, str]]) -> str:
+    """``page`` with the text between the markers replaced by the table."""
+    head, _, rest = page.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    return f"{head}{BEGIN}\n{docs_table(rows)}\n{END}{tail}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the module is stale")
@@ -104,12 +132,14 @@ def main() -> int:
         text = "{}.{}.{}".format(*version)
         rows.append((text, *window(_download(text))))
     content = render(rows)
+    page = with_docs_table(DOCS.read_text(), rows)
     if args.check:
-        if OUT.read_text() != content:
-            print(f"{OUT} is out of date: run {sys.argv[0]}", file=sys.stderr)
+        if OUT.read_text() != content or DOCS.read_text() != page:
+            print(f"{OUT} or {DOCS} is out of date: run {sys.argv[0]}", file=sys.stderr)
             return 1
         return 0
     OUT.write_text(content)
+    DOCS.write_text(page)
     print(f"wrote {OUT} ({len(rows)} releases)", file=sys.stderr)
     return 0
 

@@ -54,3 +54,10 @@ def test_delve_for_go_prefers_the_pinned_release() -> None:
     assert delve_for_go(Version(1, 26, 8)) == "v1.27.2"
     assert delve_for_go(Version(1, 19, 8)) == "v1.22.1"
     assert delve_for_go(Version(1, 40, 0)) == "latest"
+
+
+def test_compatibility_page_shows_the_generated_table() -> None:
+    generator = _generator()
+    page = generator.DOCS.read_text()
+    assert generator.with_docs_table(page, list(_delve_releases.RELEASES)) == page
+    assert "| 1.24.0 – 1.25.0 | 1.21 – 1.24 |" in page
