@@ -50,6 +50,8 @@ class CoreBuildIds:
 
     go: str | None
     gnu: str | None
+    #: Where the executable was when it crashed (NT_FILE), if the core says.
+    path: str | None = None
 
     @classmethod
     def of(cls, core: StrPath) -> CoreBuildIds:
@@ -185,6 +187,25 @@ def fetch_from_debuginfod(
 # --- the whole search ----------------------------------------------------------------------------
 
 
+def _where_it_ran(ids: CoreBuildIds) -> Path | None:
+    """The file at the path the program ran from, if it is still that build (or unknowable)."""
+    if not ids.path:
+        return None
+    # The kernel marks a file replaced while the process ran as "PATH (deleted)".
+    path = Path(ids.path.removesuffix(" (deleted)"))
+    if not path.is_file():
+        return None
+    theirs = executable_build_ids(path)
+    if theirs is None:
+        return None
+    if not ids:
+        return path  # nothing to compare: check_match runs again when the session opens
+    same = (ids.go is not None and theirs[0] == ids.go) or (
+        ids.gnu is not None and theirs[1] == ids.gnu
+    )
+    return path if same else None
+
+
 def find_executable(
     core: StrPath,
     exe_dirs: Sequence[StrPath] = (),
@@ -193,7 +214,8 @@ def find_executable(
     ids: CoreBuildIds | None = None,
     memo: dict[str, Index] | None = None,
 ) -> Path:
-    """The executable whose build id matches ``core``'s: in ``exe_dirs``, then on debuginfod.
+    """The executable whose build id matches ``core``'s: in ``exe_dirs``, at the path the
+    program ran from, then on debuginfod.
 
     ``debuginfod`` defaults to ``$DEBUGINFOD_URLS``; ``ids`` are the core's, when already read;
     ``memo`` keeps each folder's index for the next call (one triage run reads each once). Raises
@@ -201,13 +223,16 @@ def find_executable(
     """
     ids = ids if ids is not None else CoreBuildIds.of(core)
     known = tuple(i for i in (ids.go, ids.gnu) if i)
+    recorded = _where_it_ran(ids)
     if not ids:
+        if recorded is not None:
+            return recorded
         raise ExecutableNotFoundError(
             f"core {core} carries no build id of its program (its first page was not dumped: "
             "coredump_filter bit 4 must be set, as it is by default): pass the executable",
             build_ids=known,
         )
-    found = _in_folders(ids, exe_dirs, memo)
+    found = _in_folders(ids, exe_dirs, memo) or recorded
     urls = debuginfod_urls(debuginfod)
     if found is None and ids.gnu and urls:
         found = fetch_from_debuginfod(ids.gnu, urls)

@@ -279,21 +279,22 @@ def executable_build_ids(path: StrPath) -> tuple[str | None, str | None] | None:
     return (go.value if go else None, gnu.value if gnu else None)
 
 
-def core_build_ids(core: CoreInfo) -> tuple[str | None, str | None]:
-    """The (Go, GNU) build ids of the program that crashed, from the core's copy of its notes.
+def core_build_ids(core: CoreInfo) -> tuple[str | None, str | None, str | None]:
+    """(Go build id, GNU build id, path) of the program that crashed, as the core records them.
 
     The kernel dumps the first page of every ELF mapping and the linkers put the build-id notes
-    there; AT_ENTRY says which mapping is the main executable. (None, None) when the core does
-    not say (no NT_FILE or AT_ENTRY, or a coredump_filter that left the page out).
+    there; AT_ENTRY says which mapping is the main executable, and NT_FILE its path. None for
+    what the core does not say (no NT_FILE or AT_ENTRY, or a coredump_filter that left the page
+    out).
     """
     head = _main_head(core)
     if not isinstance(head, FileMapping):
-        return None, None
+        return None, None, None
     with _reading(core.path, _CORE, "is a malformed ELF core") as reader:
         window = _read_memory(reader, core, head.start, min(2 * _PAGE, head.end - head.start))
     if not window.startswith(_ELF_MAGIC):
-        return None, None
-    return _scan(window, "go"), _scan(window, "gnu")
+        return None, None, head.path
+    return _scan(window, "go"), _scan(window, "gnu"), head.path
 
 
 # --- file access ---------------------------------------------------------------------------------

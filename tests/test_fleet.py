@@ -53,7 +53,7 @@ class Fleet:
     go: Path  # the current leg's Go
 
 
-def _crash(leg: Leg, program: str, builds: Path, scene: Path, flags: tuple[str, ...]) -> Path:
+def _crash(leg: Leg, program: str, builds: Path, scene: Path, flags: tuple[str, ...]) -> None:
     exe = build_go_program(
         PROGRAMS / program,
         builds / leg.name / program,
@@ -64,17 +64,20 @@ def _crash(leg: Leg, program: str, builds: Path, scene: Path, flags: tuple[str, 
     scene.mkdir(parents=True)
     capture = run_and_capture([str(exe)], cwd=scene, timeout=60)
     assert capture.core is not None, capture.reason
-    return exe
 
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     current, bookworm = require_leg("current"), require_leg("bookworm")
     root = tmp_path_factory.mktemp("fleet")
-    builds, cores = root / "builds", root / "cores"
+    ran, cores = root / "ran", root / "cores"
     # -B gobuildid: the GNU build id debuginfod indexes, derived from Go's own.
-    new_exe = _crash(current, "nilptr", builds, cores / "api", ("-ldflags=-B=gobuildid",))
-    old_exe = _crash(bookworm, "nilmap", builds, cores / "legacy", ())
+    _crash(current, "nilptr", ran, cores / "api", ("-ldflags=-B=gobuildid",))
+    _crash(bookworm, "nilmap", ran, cores / "legacy", ())
+    # Builds go to a store, as a pipeline keeps them: the paths the cores name are gone.
+    builds = root / "builds"
+    ran.rename(builds)
+    new_exe, old_exe = builds / "current" / "nilptr", builds / "bookworm" / "nilmap"
     broken = cores / "broken" / "core"
     broken.parent.mkdir()
     data = (cores / "api" / "core").read_bytes()
@@ -162,6 +165,21 @@ def test_report_finds_the_executable_in_a_build_folder(
         assert report["reason"]["kind"] == "panic"
 
 
+def test_an_executable_still_where_it_ran_is_found_without_a_store(
+    bare_machine: Fleet,
+) -> None:
+    ran = bare_machine.builds.parent / "ran" / "current" / "nilptr"
+    ran.parent.mkdir(parents=True)
+    shutil.copy2(bare_machine.new_exe, ran)
+    try:
+        assert dlvclient.find_executable(bare_machine.new_core) == ran
+        assert dlvclient.CoreBuildIds.of(bare_machine.new_core).path == str(ran)
+    finally:
+        shutil.rmtree(ran.parent.parent)
+    with pytest.raises(dlvclient.ExecutableNotFoundError, match="no executable with the Go build"):
+        dlvclient.find_executable(bare_machine.new_core)
+
+
 @pytest.fixture
 def debuginfod(fleet: Fleet, tmp_path: Path) -> Iterator[str]:
     """A real debuginfod serving the folder of builds on loopback."""
@@ -195,7 +213,10 @@ def debuginfod(fleet: Fleet, tmp_path: Path) -> Iterator[str]:
 
 
 def test_report_fetches_the_executable_from_debuginfod(
-    bare_machine: Fleet, debuginfod: str, capsys: pytest.CaptureFixture[str]
+    bare_machine: Fleet,
+    debuginfod: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = executable_build_ids(bare_machine.new_exe)
     assert ids is not None
@@ -204,6 +225,12 @@ def test_report_fetches_the_executable_from_debuginfod(
     assert report["delve_version"] == CACHED_DELVE
     fetched = bare_machine.home / "debuginfod" / ids[1] / "executable"
     assert fetched.read_bytes() == bare_machine.new_exe.read_bytes()
+    # $DEBUGINFOD_URLS alone, with nothing cached: asked again.
+    shutil.rmtree(fetched.parent)
+    monkeypatch.setenv("DEBUGINFOD_URLS", debuginfod)
+    again = cli_json(capsys, "report", bare_machine.new_core, "--json")
+    assert again["fingerprint"] == report["fingerprint"]
+    assert fetched.is_file()
 
 
 # --- triage ------------------------------------------------------------------------------------
