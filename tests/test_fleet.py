@@ -1,8 +1,9 @@
 """Fleets on real cores: the Delve each core needs, executables by build id (a build folder and
 a real debuginfod server), ``dlvclient triage`` into the registry, and the Ray engine.
 
-One fleet serves every test: a Go 1.26 crash (linked with a GNU build id, as debuginfod needs)
-and a Go 1.19 crash, their builds kept apart from their cores, and a truncated core.
+One fleet serves every test: a Go 1.26 crash (linked with a GNU build id, as debuginfod needs),
+a Go 1.19 crash and a Go 1.27.3 one (its toolchain fetched through GOTOOLCHAIN), their builds
+kept apart from their cores, and a truncated core.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ pytestmark = pytest.mark.needs_dlv
 CACHED_DELVE = "1.27.2"
 # Only Debian's Delve 1.20.2 is on this PATH; Go is given to `delve install` by path.
 BARE_PATH = "/usr/bin:/bin"
+# A Go release newer than the current leg's, which Delve CACHED_DELVE reads too.
+NEWEST_GO = "go1.27.3"
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,20 @@ class Fleet:
     go: Path  # the current leg's Go
 
 
-def _crash(leg: Leg, program: str, builds: Path, scene: Path, flags: tuple[str, ...]) -> None:
+def _crash(
+    leg: Leg,
+    program: str,
+    builds: Path,
+    scene: Path,
+    flags: tuple[str, ...] = (),
+    toolchain: str = "local",
+) -> None:
     exe = build_go_program(
         PROGRAMS / program,
-        builds / leg.name / program,
+        builds / (leg.name if toolchain == "local" else toolchain) / program,
         go=str(leg.go),
         extra_flags=flags,
-        env={**os.environ, "GOTOOLCHAIN": "local"},
+        env={**os.environ, "GOTOOLCHAIN": toolchain},
     )
     scene.mkdir(parents=True)
     capture = run_and_capture([str(exe)], cwd=scene, timeout=60)
@@ -73,7 +83,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Fleet:
     ran, cores = root / "ran", root / "cores"
     # -B gobuildid: the GNU build id debuginfod indexes, derived from Go's own.
     _crash(current, "nilptr", ran, cores / "api", ("-ldflags=-B=gobuildid",))
-    _crash(bookworm, "nilmap", ran, cores / "legacy", ())
+    _crash(bookworm, "nilmap", ran, cores / "legacy")
+    # A third Go release, fetched by the go command itself (GOTOOLCHAIN).
+    _crash(current, "panicerr", ran, cores / "edge", toolchain=NEWEST_GO)
     # Builds go to a store, as a pipeline keeps them: the paths the cores name are gone.
     builds = root / "builds"
     ran.rename(builds)
@@ -242,25 +254,26 @@ def _recorded(db: Path) -> dict[str, tuple[str, str | None]]:
     return {Path(path).parent.name: (status, delve) for path, status, delve in rows}
 
 
-def test_triage_of_two_go_releases_then_a_rerun_that_analyses_nothing(
+def test_triage_of_three_go_releases_then_a_rerun_that_analyses_nothing(
     bare_machine: Fleet, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = tmp_path / "crashes.db"
     argv = ["triage", bare_machine.cores, "--exe-dir", bare_machine.builds, "--db", db, "--json"]
     first = cli_json(capsys, *argv)
-    assert (first["processed"], first["skipped"], first["failed"]) == (3, 0, 1)
-    assert sorted(g["count"] for g in first["groups"]) == [1, 1]
+    assert (first["processed"], first["skipped"], first["failed"]) == (4, 0, 1)
+    assert sorted(g["count"] for g in first["groups"]) == [1, 1, 1]
     versions = sorted(v[:4] for g in first["groups"] for v in g["go_versions"])
-    assert versions == ["1.19", "1.26"]
+    assert versions == ["1.19", "1.26", "1.27"]
     assert "InvalidTargetError" in first["failures"][0]["error"]
     # Read back: each core with the Delve that read it, the broken one with its error.
     assert _recorded(db) == {
         "api": ("ok", CACHED_DELVE),
         "legacy": ("ok", "1.20.2"),
+        "edge": ("ok", CACHED_DELVE),
         "broken": ("failed", None),
     }
     second = cli_json(capsys, *argv)
-    assert (second["processed"], second["skipped"], second["failed"]) == (0, 3, 0)
+    assert (second["processed"], second["skipped"], second["failed"]) == (0, 4, 0)
     assert second["groups"] == first["groups"]
 
 
@@ -269,13 +282,13 @@ async def test_triage_api_reads_the_registry_back(bare_machine: Fleet, tmp_path:
     """The API on both backends: a registry read back as CrashGroups, the failure recorded."""
     db = tmp_path / "api.db"
     result = await dlvclient.triage([bare_machine.cores], db=db, exe_dirs=[bare_machine.builds])
-    assert (result.processed, result.failed) == (3, 1)
+    assert (result.processed, result.failed) == (4, 1)
     with dlvclient.CrashRegistry(db) as registry:
         groups = registry.groups()
         failures = list(registry.failures())
     assert groups == result.groups
-    assert [g.count for g in groups] == [1, 1]
-    assert {Path(g.exemplar).parent.name for g in groups} == {"api", "legacy"}
+    assert [g.count for g in groups] == [1, 1, 1]
+    assert {Path(g.exemplar).parent.name for g in groups} == {"api", "legacy", "edge"}
     assert [Path(core).parent.name for core, _ in failures] == ["broken"]
 
 
@@ -283,8 +296,8 @@ def test_blocking_triage_is_the_same_run(bare_machine: Fleet, tmp_path: Path) ->
     from dlvclient.sync import triage
 
     result = triage([bare_machine.cores], db=tmp_path / "sync.db", exe_dirs=[bare_machine.builds])
-    assert (result.processed, result.skipped, result.failed) == (3, 0, 1)
-    assert sorted(g.count for g in result.groups) == [1, 1]
+    assert (result.processed, result.skipped, result.failed) == (4, 0, 1)
+    assert sorted(g.count for g in result.groups) == [1, 1, 1]
 
 
 def test_triage_on_a_local_ray_instance(
@@ -299,7 +312,7 @@ def test_triage_on_a_local_ray_instance(
         capsys, "triage", bare_machine.cores, "--exe-dir", bare_machine.builds,
         "--db", tmp_path / "ray.db", "--engine", "ray", "--json",
     )  # fmt: skip
-    assert (on_ray["processed"], on_ray["failed"]) == (3, 1)
+    assert (on_ray["processed"], on_ray["failed"]) == (4, 1)
     fingerprints = sorted(g["fingerprint"] for g in on_ray["groups"])
     assert fingerprints == sorted(g["fingerprint"] for g in local["groups"])
 
