@@ -7,16 +7,20 @@ program died from its core dump.
 
 from __future__ import annotations
 
+from ._buildstore import CoreBuildIds, fetch_from_debuginfod, find_executable, index_exe_dir
 from ._client import AsyncClient
+from ._delve import DelveCandidate, choose_delve, delve_candidates, install_delve
 from ._errors import (
     CaptureError,
     ClientClosedError,
     ConnectError,
     ConnectionClosedError,
+    DelveInstallError,
     DelveReplyError,
     DlvError,
     DlvNotFoundError,
     DlvTimeoutError,
+    ExecutableNotFoundError,
     ExpressionError,
     GoVersionError,
     InternalDebuggerError,
@@ -26,8 +30,10 @@ from ._errors import (
     LocationNotFoundError,
     MemoryReadError,
     NoCoreError,
+    NoSuitableDelveError,
     NotPossibleOnCoreError,
     ProtocolError,
+    RegistryError,
     ResponseValidationError,
     SymbolNotFoundError,
     TransportError,
@@ -37,6 +43,7 @@ from ._errors import (
     UnsupportedFeatureError,
     UsageError,
 )
+from ._home import dlvclient_home
 from ._models import (
     Ancestor,
     AsmInstruction,
@@ -66,6 +73,7 @@ from ._models import (
     VariableKind,
     VersionInfo,
 )
+from ._registry import CoreRecord, CrashGroup, CrashRegistry
 from ._report import crash_report, diff_reports
 from ._results import GoroutineStack, GroupedGoroutines
 from ._schema import (
@@ -90,7 +98,8 @@ from ._schema import (
     Waits,
 )
 from ._session import connect, open_core
-from ._version import Feature, Version, __version__
+from ._triage import TriageResult, triage
+from ._version import DelveRelease, Feature, Version, __version__
 from ._waits import WaitsCollector, waits
 
 __all__ = [
@@ -107,14 +116,22 @@ __all__ = [
     "CodeLocation",
     "ConnectError",
     "ConnectionClosedError",
+    "CoreBuildIds",
+    "CoreRecord",
+    "CrashGroup",
+    "CrashRegistry",
     "CrashReport",
     "DebuggerState",
     "Defer",
+    "DelveCandidate",
+    "DelveInstallError",
+    "DelveRelease",
     "DelveReplyError",
     "DlvError",
     "DlvNotFoundError",
     "DlvTimeoutError",
     "EvalScope",
+    "ExecutableNotFoundError",
     "ExpressionError",
     "Feature",
     "FrameVariable",
@@ -139,12 +156,14 @@ __all__ = [
     "LocationNotFoundError",
     "MemoryReadError",
     "NoCoreError",
+    "NoSuitableDelveError",
     "NotPossibleOnCoreError",
     "PackageBuildInfo",
     "ProtocolError",
     "Reason",
     "ReasonKind",
     "Register",
+    "RegistryError",
     "ReportDiff",
     "ReportFrame",
     "ResponseValidationError",
@@ -156,6 +175,7 @@ __all__ = [
     "Target",
     "Thread",
     "TransportError",
+    "TriageResult",
     "TypeInfo",
     "UnknownFrameError",
     "UnknownGoroutineError",
@@ -174,9 +194,17 @@ __all__ = [
     "Waits",
     "WaitsCollector",
     "__version__",
+    "choose_delve",
     "connect",
     "crash_report",
+    "delve_candidates",
     "diff_reports",
+    "dlvclient_home",
+    "fetch_from_debuginfod",
+    "find_executable",
+    "index_exe_dir",
+    "install_delve",
     "open_core",
+    "triage",
     "waits",
 ]

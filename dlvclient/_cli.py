@@ -24,6 +24,12 @@ import anyio
 from pydantic import BaseModel, ValidationError
 
 from ._capture import make_core, require_core, run_and_capture
+from ._cli_fleet import (
+    add_build_store_options,
+    add_fleet_commands,
+    executable_for,
+    resolve_executable,
+)
 from ._cli_output import (
     diff_text,
     goroutine_line,
@@ -400,7 +406,7 @@ def _cmd_report_files(args: argparse.Namespace, exe: str, core: str) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    return _cmd_report_files(args, args.exe, args.core)
+    return _cmd_report_files(args, executable_for(args), args.core)
 
 
 def _load_report(path: str) -> CrashReport:
@@ -452,7 +458,8 @@ def _session_options() -> argparse.ArgumentParser:
     group.add_argument(
         "--dlv",
         metavar="PATH",
-        help="the dlv binary (default: $DLV, then dlv on PATH)",
+        help="the dlv binary (default: $DLV, else the newest in dlvclient's cache or on PATH "
+        "that supports the target's Go)",
     )
     group.add_argument(
         "--timeout",
@@ -583,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command_name", metavar="COMMAND", required=True)
     session, report_output, running = _session_options(), _report_options(), _capture_options()
 
-    _add(
+    report = _add(
         sub,
         "report",
         _cmd_report,
@@ -593,10 +600,13 @@ def build_parser() -> argparse.ArgumentParser:
         "  dlvclient report ./server core\n"
         "  dlvclient report ./server core --json > report.json\n"
         "  dlvclient report ./server core --html report.html\n"
-        "  dlvclient report ./server core --substitute-path /build/src=$HOME/src",
+        "  dlvclient report ./server core --substitute-path /build/src=$HOME/src\n"
+        "  dlvclient report core --exe-dir /srv/builds --json",
         [session, report_output],
-        targets=True,
     )
+    # [EXE] CORE: without EXE, the executable is found by build id (_cli_fleet).
+    report.add_argument("targets", nargs="+", metavar="[EXE] CORE", help="the executable, its core")
+    add_build_store_options(report)
 
     goroutines = _add(
         sub,
@@ -758,6 +768,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="build and crash in DIR and keep the files (default: a temp dir)",
     )
+    add_fleet_commands(sub, _add)  # delve list|install, triage
     return parser
 
 
@@ -768,6 +779,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("goroutines: --group-key K goes with --group-by label, and it needs one")
     if name == "diff" and (len(args.targets) != 4) == (args.reports is None):
         parser.error("diff: give OLD_EXE OLD_CORE NEW_EXE NEW_CORE, or --reports OLD NEW")
+    if name == "report":
+        resolve_executable(args, parser)
     if name in ("report", "capture", "demo"):
         try:
             args.substitute_rules = _substitute_rules(args)

@@ -29,6 +29,8 @@ __all__ = [
     "check_executable",
     "check_inputs",
     "check_match",
+    "core_build_ids",
+    "executable_build_ids",
 ]
 
 StrPath: TypeAlias = "str | os.PathLike[str]"
@@ -250,6 +252,49 @@ def check_match(exe: ElfInfo, core: CoreInfo) -> None:
         f"the core was not produced by this executable: {said}; "
         f"{_origin(exe, core, origin)}{_SAME_BUILD}"
     )
+
+
+def executable_build_ids(path: StrPath) -> tuple[str | None, str | None] | None:
+    """The (Go, GNU) build ids of an ELF executable, or None when ``path`` is not one.
+
+    Only the headers and the two notes are read, and nothing is checked beyond that, so a build
+    store can be indexed quickly (stripped and foreign files are simply not executables here).
+    """
+    p = Path(os.fspath(path))
+    try:
+        with open(p, "rb") as f:
+            r = _Reader(f, os.fstat(f.fileno()).st_size)
+            head = f.read(_EHDR.size)
+            if len(head) < _EHDR.size or not head.startswith(_ELF_MAGIC) or head[4:6] != b"\2\1":
+                return None
+            (e_type,) = struct.unpack_from("<H", head, 16)
+            if e_type not in (_ET_EXEC, _ET_DYN):
+                return None
+            _entry, _phoff, shoff, _phnum, shnum, shstrndx = _elf_header(r)
+            sections = _sections(r, shoff, shnum, shstrndx)
+            go = _build_id(r, sections, ".note.go.buildid", "go")
+            gnu = _build_id(r, sections, ".note.gnu.build-id", "gnu")
+    except (OSError, _Bad, struct.error, IndexError, ValueError, OverflowError):
+        return None
+    return (go.value if go else None, gnu.value if gnu else None)
+
+
+def core_build_ids(core: CoreInfo) -> tuple[str | None, str | None, str | None]:
+    """(Go build id, GNU build id, path) of the program that crashed, as the core records them.
+
+    The kernel dumps the first page of every ELF mapping and the linkers put the build-id notes
+    there; AT_ENTRY says which mapping is the main executable, and NT_FILE its path. None for
+    what the core does not say (no NT_FILE or AT_ENTRY, or a coredump_filter that left the page
+    out).
+    """
+    head = _main_head(core)
+    if not isinstance(head, FileMapping):
+        return None, None, None
+    with _reading(core.path, _CORE, "is a malformed ELF core") as reader:
+        window = _read_memory(reader, core, head.start, min(2 * _PAGE, head.end - head.start))
+    if not window.startswith(_ELF_MAGIC):
+        return None, None, head.path
+    return _scan(window, "go"), _scan(window, "gnu"), head.path
 
 
 # --- file access ---------------------------------------------------------------------------------
@@ -758,6 +803,24 @@ class _CoreNotes:
 # --- matching ------------------------------------------------------------------------------------
 
 
+def _main_head(core: CoreInfo) -> FileMapping | Literal[False] | None:
+    """The mapping of the main executable's first page (AT_ENTRY says which file it is).
+
+    None when the core does not say which file is the executable; False when it does but that
+    file's first page was not mapped (nothing to compare).
+    """
+    if core.entry is None:
+        return None
+    main = next((m for m in core.files if m.start <= core.entry < m.end), None)
+    if main is None:
+        return None
+    first = [m for m in core.files if m.path == main.path and m.file_offset == 0]
+    if not first:
+        return False
+    head: FileMapping = min(first, key=lambda m: m.start)
+    return head
+
+
 def _candidates(
     exe: ElfInfo, core: CoreInfo, note: BuildId
 ) -> list[tuple[int, int, str | None, bool]]:
@@ -766,15 +829,12 @@ def _candidates(
     A strict place must hold the executable's note if the core came from it; elsewhere only a
     different note of the same kind proves a mismatch (it may be a shared library).
     """
-    if core.entry is not None:
-        main = next((m for m in core.files if m.start <= core.entry < m.end), None)
-        if main is not None:
-            # AT_ENTRY names the main executable: compare there and nowhere else.
-            first = [m for m in core.files if m.path == main.path and m.file_offset == 0]
-            if not first:
-                return []
-            head = min(first, key=lambda m: m.start)
-            return [(head.start, head.end - head.start, head.path, True)]
+    head = _main_head(core)
+    if head is False:
+        return []
+    if head is not None:
+        # AT_ENTRY names the main executable: compare there and nowhere else.
+        return [(head.start, head.end - head.start, head.path, True)]
     out: list[tuple[int, int, str | None, bool]] = []
     if not exe.pie:
         # A fixed-address executable can only have been mapped at its link address.

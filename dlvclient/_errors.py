@@ -7,7 +7,11 @@ answering a call with an error (its text verbatim in ``message``)::
     ├── LaunchError                 dlv could not be started, or died before serving
     │   ├── DlvNotFoundError        no dlv binary (the message says how to install one)
     │   ├── InvalidTargetError      the executable or core cannot be used
+    │   │   └── ExecutableNotFoundError  no build with the core's build id was found
     │   └── GoVersionError          the target's Go is outside this Delve's range
+    │       └── NoSuitableDelveError  no Delve found supports it (release, command)
+    ├── DelveInstallError           installing a Delve failed (no Go, no network, the build)
+    ├── RegistryError               the crash registry file cannot be used
     ├── CaptureError                building or running a program to crash it failed
     │   └── NoCoreError             it ran, but no core came of it
     ├── TransportError              the connection failed
@@ -39,7 +43,7 @@ from __future__ import annotations
 
 import re
 
-from ._version import Version, delve_for_go, install_command
+from ._version import PINNED_DELVE, Version, delve_for_go, install_command
 
 __all__ = [
     "INSTALL_HINT",
@@ -47,10 +51,12 @@ __all__ = [
     "ClientClosedError",
     "ConnectError",
     "ConnectionClosedError",
+    "DelveInstallError",
     "DelveReplyError",
     "DlvError",
     "DlvNotFoundError",
     "DlvTimeoutError",
+    "ExecutableNotFoundError",
     "ExpressionError",
     "GoVersionError",
     "InternalDebuggerError",
@@ -60,8 +66,10 @@ __all__ = [
     "LocationNotFoundError",
     "MemoryReadError",
     "NoCoreError",
+    "NoSuitableDelveError",
     "NotPossibleOnCoreError",
     "ProtocolError",
+    "RegistryError",
     "ResponseValidationError",
     "SymbolNotFoundError",
     "TransportError",
@@ -70,6 +78,7 @@ __all__ = [
     "UnknownThreadError",
     "UnsupportedFeatureError",
     "UsageError",
+    "install_advice",
 ]
 
 
@@ -77,19 +86,22 @@ class DlvError(Exception):
     """Base class of every error raised by dlvclient."""
 
 
+def install_advice(go: Version | None = None) -> str:
+    """How to install the Delve that debugs programs built by Go ``go`` (None: the pinned one)."""
+    version = delve_for_go(go) if go is not None else f"v{PINNED_DELVE}"
+    if version == "latest":
+        return (
+            f"no Delve release known to this dlvclient supports Go {go}: install the newest "
+            f"with `{install_command('latest')}` and set $DLV to it"
+        )
+    return (
+        f"install Delve {version[1:]} with `dlvclient delve install {version[1:]}` (or "
+        f"`{install_command(version)}` and put it on PATH), or pass dlv=PATH / set $DLV"
+    )
+
+
 #: What to do when no usable dlv is found.
-INSTALL_HINT = (
-    f"install it with `{install_command()}`, then put it on PATH, set $DLV to its path, "
-    f"or pass dlv=PATH"
-)
-
-
-def install_for_go(go_version: str) -> str:
-    """The ``go install`` of a Delve that debugs programs built by Go ``go_version``."""
-    try:
-        return install_command(delve_for_go(Version.parse(go_version)))
-    except ValueError:
-        return install_command("latest")
+INSTALL_HINT = install_advice()
 
 
 # --- launching -----------------------------------------------------------------------------------
@@ -317,3 +329,46 @@ def delve_error(method: str, message: str) -> DelveReplyError:
         if pattern.search(message):
             return cls(message, method=method)
     return DelveReplyError(message, method=method)
+
+
+# --- fleets: choosing Delve, finding executables, the crash registry -----------------------------
+
+
+class NoSuitableDelveError(GoVersionError):
+    """No Delve found on this machine supports the Go release that built the target.
+
+    ``release`` is the Delve release to install (None when no known release supports it) and
+    ``command`` the command that installs it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        go_version: str,
+        delve_version: str,
+        release: str | None,
+        command: str,
+        supported: tuple[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            message, go_version=go_version, delve_version=delve_version, supported=supported
+        )
+        self.release = release
+        self.command = command
+
+
+class DelveInstallError(DlvError):
+    """Installing a Delve release failed: no Go toolchain, no network, or the build failed."""
+
+
+class ExecutableNotFoundError(InvalidTargetError):
+    """No executable with the core's build id was found in the build store or on debuginfod."""
+
+    def __init__(self, message: str, *, build_ids: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.build_ids = build_ids
+
+
+class RegistryError(DlvError):
+    """The crash registry file cannot be opened, or was written by a newer dlvclient."""

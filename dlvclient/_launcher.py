@@ -13,12 +13,14 @@ import tempfile
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import anyio
 from anyio.abc import Process, TaskGroup
 
 from ._codec import LineBuffer
+from ._delve import choose_delve
 from ._errors import (
     INSTALL_HINT,
     ConnectionClosedError,
@@ -29,12 +31,12 @@ from ._errors import (
     InvalidArgumentError,
     InvalidTargetError,
     LaunchError,
-    install_for_go,
+    install_advice,
 )
 from ._transport import Address, is_loopback, parse_address
-from ._version import GO_SUPPORT, UNIX_LISTEN, Version, parse_delve_version
+from ._version import UNIX_LISTEN, Version, delve_release, parse_go_version
 
-__all__ = ["DlvProcess", "LaunchOptions", "find_dlv"]
+__all__ = ["DlvProcess", "LaunchOptions"]
 
 logger = logging.getLogger("dlvclient")
 
@@ -53,65 +55,6 @@ class LaunchOptions:
     extra_args: Sequence[str] = ()
     startup_timeout: float = 30.0
     env: dict[str, str] | None = None
-
-
-def find_dlv(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Locate dlv: the explicit path, then ``$DLV``, then PATH."""
-    for origin, value in (("dlv=", explicit), ("$DLV", os.environ.get("DLV"))):
-        if value is None or str(value) == "":
-            continue
-        found = shutil.which(str(value))
-        if found is None:
-            raise DlvNotFoundError(
-                f"{origin}{value} is not an executable dlv binary; {INSTALL_HINT}"
-            )
-        return Path(found).resolve()
-    found = shutil.which("dlv")
-    if found is None:
-        raise DlvNotFoundError(f"dlv (Delve) was not found; {INSTALL_HINT}")
-    return Path(found).resolve()
-
-
-_probed: dict[tuple[Path, float], Version | None] = {}
-
-
-async def _probe_version(dlv: Path, timeout: float) -> Version | None:
-    """The version ``dlv version`` reports (cached per binary and mtime), or None.
-
-    Asynchronous so it never blocks the event loop; a dlv that hangs fails startup at
-    ``startup_timeout`` and leaves nothing it forked running.
-    """
-    key = (dlv, os.stat(dlv).st_mtime)
-    if key in _probed:
-        return _probed[key]
-    try:
-        process = await anyio.open_process(
-            [str(dlv), "version"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError:
-        return None  # starting dlv proper fails the same way, with the error to show
-    finished = False
-    try:
-        assert process.stdout is not None
-        with anyio.fail_after(timeout):
-            out = b"".join([chunk async for chunk in process.stdout])
-            await process.wait()
-        finished = True
-    except TimeoutError:
-        raise DlvTimeoutError(
-            f"`{dlv} version` did not finish within {timeout} s; check the dlv binary"
-        ) from None
-    finally:
-        with anyio.CancelScope(shield=True):
-            if not finished:
-                _signal_group(process, signal.SIGKILL)
-            await process.aclose()
-    _probed[key] = version = parse_delve_version(out.decode(errors="replace"))
-    return version
 
 
 def _signal_group(process: Process, signum: int) -> None:
@@ -159,8 +102,17 @@ class DlvProcess:
         options: LaunchOptions,
     ) -> DlvProcess:
         """Spawn dlv on ``executable`` and ``core``, and wait until it says where it listens."""
-        dlv = find_dlv(options.dlv)
-        version = await _probe_version(dlv, options.startup_timeout)
+        # The newest Delve here that supports the target's Go (or the one named): _delve.
+        chosen = await anyio.to_thread.run_sync(
+            partial(
+                choose_delve,
+                executable,
+                options.dlv,
+                check_go_version=options.check_go_version,
+                timeout=options.startup_timeout,
+            )
+        )
+        dlv, version = chosen.path, chosen.version
         listen, socket_dir = _listen_argument(options, version)
         # Absolute paths cannot be taken for flags, whatever their name starts with.
         argv = [str(dlv), "core", str(executable), str(core), "--headless", "--api-version=2"]
@@ -319,7 +271,8 @@ def classify_exit(code: int, stderr: str, version: Version | None) -> LaunchErro
         if match:
             go_version, bound = match.groups()
             go_version = go_version.removeprefix("go")
-            supported = GO_SUPPORT.get(version[:2]) if version else None
+            release = delve_release(version) if version else None
+            supported = release.window if release else None
             what = (
                 f"Go {supported[0]} to {supported[1]}"
                 if supported
@@ -327,8 +280,7 @@ def classify_exit(code: int, stderr: str, version: Version | None) -> LaunchErro
             )
             return GoVersionError(
                 f"the target was built with Go {go_version}, but Delve {delve} supports "
-                f"{what}; install a Delve that supports Go {go_version} "
-                f"({install_for_go(go_version)}), or pass "
+                f"{what}; {install_advice(parse_go_version(go_version))}; or pass "
                 f"check_go_version=False (dlv --check-go-version=false) to try anyway. {said}",
                 go_version=go_version,
                 delve_version=delve,

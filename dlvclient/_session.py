@@ -102,11 +102,12 @@ async def open_core(
     """Start ``dlv core EXECUTABLE CORE --headless`` and yield a client connected to it.
 
     Both files are checked first (present, readable, an ELF executable with debug info and an
-    ELF core of it). ``dlv`` is found from the argument, then ``$DLV``, then PATH. dlv
-    listens on a private unix socket where it supports one, else on ``127.0.0.1``; ``listen``
-    overrides that (a non-loopback address needs ``allow_remote=True``). ``timeout`` is the
-    default per-call timeout. On exit, error or cancellation dlv is detached, then terminated
-    if it lingers: no process is left behind.
+    ELF core of it). ``dlv`` is the argument or ``$DLV``, else the newest Delve in dlvclient's
+    cache or on PATH that supports the executable's Go (``choose_delve``). dlv listens on a
+    private unix socket where it supports one, else on ``127.0.0.1``; ``listen`` overrides that
+    (a non-loopback address needs ``allow_remote=True``). ``timeout`` is the default per-call
+    timeout. On exit, error or cancellation dlv is detached, then terminated if it lingers: no
+    process is left behind.
     """
     exe_path, core_path = await anyio.to_thread.run_sync(_checked_paths, executable, core)
     options = LaunchOptions(

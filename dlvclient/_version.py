@@ -6,21 +6,26 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ._delve_releases import RELEASES as _GENERATED
+
 #: dlvclient's own version (the wheel's, read from here by the build).
 __version__ = "0.1.0"
 
 __all__ = [
     "FEATURES",
-    "GO_SUPPORT",
     "LONG_MEMORY_READS",
     "PINNED_DELVE",
+    "RELEASES",
     "UNIX_LISTEN",
+    "DelveRelease",
     "Feature",
     "Version",
     "delve_for_go",
+    "delve_release",
     "install_command",
     "parse_delve_version",
     "parse_go_version",
+    "release_for_go",
 ]
 
 
@@ -101,17 +106,49 @@ FEATURES: dict[str, Feature] = {
 }
 
 
-# The Go releases each Delve release debugs (pkg/goversion/compat.go of each tag); a target
-# outside its range makes dlv refuse to start unless --check-go-version=false.
-GO_SUPPORT: dict[tuple[int, int], tuple[str, str]] = {
-    (1, 20): ("1.18", "1.20"),
-    (1, 21): ("1.18", "1.21"),
-    (1, 22): ("1.19", "1.22"),
-    (1, 23): ("1.21", "1.23"),
-    (1, 24): ("1.21", "1.24"),
-    (1, 26): ("1.24", "1.26"),
-    (1, 27): ("1.25", "1.27"),
-}
+@dataclass(frozen=True)
+class DelveRelease:
+    """A Delve release, the Go releases it debugs and the oldest Go that builds it."""
+
+    version: Version
+    oldest_go: Version
+    newest_go: Version
+    builds_with: Version
+
+    def supports(self, go: Version) -> bool:
+        """True when this release debugs programs built by Go ``go`` (compared by minor)."""
+        return self.oldest_go[:2] <= go[:2] <= self.newest_go[:2]
+
+    @property
+    def window(self) -> tuple[str, str]:
+        """``("1.25", "1.27")``: the oldest and newest Go release it debugs."""
+        return (
+            f"{self.oldest_go[0]}.{self.oldest_go[1]}",
+            f"{self.newest_go[0]}.{self.newest_go[1]}",
+        )
+
+
+# Every release since 1.20.0 with its Go window: generated from Delve's own compat.go at each
+# tag (scripts/gen_delve_releases.py); a target outside the window makes dlv refuse to start
+# unless --check-go-version=false.
+RELEASES: tuple[DelveRelease, ...] = tuple(
+    DelveRelease(*(Version.parse(field) for field in row)) for row in _GENERATED
+)
+
+
+def delve_release(version: Version) -> DelveRelease | None:
+    """The release ``version`` is, or the newest known one before it (a patch not yet listed).
+
+    None for a version older than every release dlvclient knows (before 1.20.0).
+    """
+    known = [r for r in RELEASES if r.version <= version]
+    return known[-1] if known else None
+
+
+def release_for_go(go: Version) -> DelveRelease | None:
+    """The newest Delve release that debugs programs built by Go ``go``."""
+    fits = [r for r in RELEASES if r.supports(go)]
+    return fits[-1] if fits else None
 
 
 #: The Delve release dlvclient is developed and tested against (scripts/_setup.sh reads it here).
@@ -128,18 +165,14 @@ def install_command(version: str | None = None) -> str:
 def delve_for_go(go: Version) -> str:
     """The Delve to install for a target built by Go ``go``, as a ``go install`` version.
 
-    The pinned release when it supports that Go, else the newest release in
-    :data:`GO_SUPPORT` that does (``"v1.22"``); ``"latest"`` for a Go newer than the table,
-    the oldest release in it for a Go older than that.
+    The pinned release when it supports that Go, else the newest release that does
+    (``"v1.22.1"``); ``"latest"`` for a Go newer than every release, the oldest release for a
+    Go older than that.
     """
-    ranges = {
-        delve: (Version.parse(low), Version.parse(high))
-        for delve, (low, high) in GO_SUPPORT.items()
-    }
-    fits = [delve for delve, (low, high) in ranges.items() if low[:2] <= go[:2] <= high[:2]]
-    if PINNED_DELVE[:2] in fits:
+    pinned = delve_release(PINNED_DELVE)
+    if pinned is not None and pinned.supports(go):
         return f"v{PINNED_DELVE}"
-    if not fits:
-        newest = max(high[:2] for _, high in ranges.values())
-        return "latest" if go[:2] > newest else "v{}.{}".format(*min(ranges))
-    return "v{}.{}".format(*max(fits))
+    release = release_for_go(go)
+    if release is not None:
+        return f"v{release.version}"
+    return "latest" if go[:2] > RELEASES[-1].newest_go[:2] else f"v{RELEASES[0].version}"

@@ -16,12 +16,12 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from . import _session
+from . import _session, _triage
 from ._client import AsyncClient
 from ._errors import ClientClosedError
 from ._version import Feature, Version
 
-__all__ = ["Client", "connect", "open_core"]
+__all__ = ["Client", "connect", "open_core", "triage"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -279,3 +279,18 @@ open_core = _blocking_session(_session.open_core)
 
 connect = _blocking_session(_session.connect)
 """Blocking :func:`dlvclient.connect`."""
+
+
+def _blocking(fn: Callable[P, Awaitable[R]]) -> Callable[P, R]:
+    """Turn an async function into a blocking one with the same parameters (run in a portal)."""
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        with start_blocking_portal("asyncio") as portal:
+            return portal.call(functools.partial(fn, *args, **kwargs))
+
+    return call
+
+
+triage = _blocking(_triage.triage)
+"""Blocking :func:`dlvclient.triage`: ``result = triage(["/var/crash"], db="crashes.db")``."""

@@ -1,0 +1,86 @@
+"""One core's analysis as a job: what it needs, what it may cost, and its outcome as a record.
+
+A :class:`CoreJob` is plain data, so it can travel to another process or machine (Ray); the
+analysis opens the core with Delve and returns a :class:`~dlvclient.CoreRecord`, never raising
+for the core's own faults, so a fleet run records the failure and goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+
+from ._errors import DlvError
+from ._registry import CoreRecord
+from ._report import crash_report
+from ._session import open_core
+
+__all__ = ["CoreJob", "analyse_core", "analyse_core_sync", "memory_estimate"]
+
+# What one dlv holds besides the core (reported: ~3 GB for a 100k-goroutine core, which is
+# ~1 GB): a floor plus three times the core.
+_DLV_FLOOR = 256 << 20
+_PER_CORE_BYTE = 3
+
+
+def memory_estimate(core_size: int) -> int:
+    """Bytes one dlv is expected to need for a core of ``core_size`` bytes."""
+    return _DLV_FLOOR + _PER_CORE_BYTE * core_size
+
+
+@dataclass(frozen=True)
+class CoreJob:
+    """One core to analyse: what the analysis needs, picklable for another machine."""
+
+    core: str
+    size: int
+    mtime_ns: int
+    executable: str | None
+    #: Why no executable was found, when none was.
+    error: str | None = None
+    dlv: str | None = None
+    timeout: float | None = 600.0
+
+    @property
+    def memory(self) -> int:
+        """Bytes to reserve for its dlv."""
+        return memory_estimate(self.size)
+
+    def failed(self, error: str) -> CoreRecord:
+        """The record of this core when its analysis failed."""
+        return CoreRecord(
+            self.core, self.size, self.mtime_ns, executable=self.executable, error=error
+        )
+
+
+async def analyse_core(job: CoreJob) -> CoreRecord:
+    """Analyse one core; a failure becomes a record with its error, never an exception."""
+    if job.executable is None:
+        return job.failed(job.error or "no executable")
+    try:
+        async with open_core(job.executable, job.core, dlv=job.dlv, timeout=job.timeout) as client:
+            report = await crash_report(client)
+    except DlvError as exc:
+        return job.failed(f"{type(exc).__name__}: {exc}")
+    top = report.top_user_frame
+    return CoreRecord(
+        job.core,
+        job.size,
+        job.mtime_ns,
+        executable=job.executable,
+        program=Path(job.executable).name,
+        go_version=report.go_version,
+        build_id=report.build_id or None,
+        delve_version=report.delve_version,
+        fingerprint=report.fingerprint,
+        reason=f"{report.reason.kind.value}: {report.reason.message}",
+        location=f"{top.function} {top.file}:{top.line}" if top else None,
+        report=report.model_dump_json(),
+    )
+
+
+def analyse_core_sync(job: CoreJob) -> CoreRecord:
+    """:func:`analyse_core` in a fresh event loop (for worker processes such as Ray's)."""
+    return anyio.run(analyse_core, job)

@@ -1,0 +1,47 @@
+"""Triage pieces: finding cores, the memory estimate and budget."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from dlvclient._errors import InvalidArgumentError
+from dlvclient._jobs import memory_estimate
+from dlvclient._triage import _MemoryBudget, find_cores
+
+
+def test_find_cores_takes_only_cores(tmp_path: Path) -> None:
+    shutil.copy(sys.executable, tmp_path / "python")
+    (tmp_path / "core.txt").write_text("hello")
+    assert find_cores([tmp_path]) == []
+    with pytest.raises(InvalidArgumentError, match="does not exist"):
+        find_cores([tmp_path / "missing"])
+
+
+def test_memory_estimate_grows_with_the_core() -> None:
+    assert memory_estimate(1 << 30) > 3 * (1 << 30) > memory_estimate(1 << 20)
+
+
+@pytest.mark.anyio
+async def test_memory_budget_holds_back_what_does_not_fit() -> None:
+    budget = _MemoryBudget(100)
+    order: list[str] = []
+
+    async def job(name: str, amount: int, hold: float) -> None:
+        held = await budget.acquire(amount)
+        order.append(f"+{name}")
+        await anyio.sleep(hold)
+        order.append(f"-{name}")
+        await budget.release(held)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(job, "a", 60, 0.05)
+        await anyio.sleep(0.01)
+        tg.start_soon(job, "b", 60, 0)  # must wait for a
+        tg.start_soon(job, "huge", 10_000, 0)  # larger than the budget: runs alone
+    assert order.index("+b") > order.index("-a")
+    assert order.index("+huge") > order.index("-a")
