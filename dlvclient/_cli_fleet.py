@@ -7,14 +7,14 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import anyio
 
 from ._buildstore import debuginfod_urls, find_executable
 from ._delve import delve_candidates, install_delve
-from ._triage import default_jobs, iter_groups, triage
+from ._triage import TriageResult, default_jobs, triage
 
 __all__ = ["add_build_store_options", "add_fleet_commands", "resolve_executable"]
 
@@ -116,6 +116,20 @@ class _TriageProgress:
             self._stream.flush()
 
 
+def _group_lines(result: TriageResult) -> Iterator[str]:
+    """The groups as text lines, largest first (``dlvclient triage`` without ``--json``)."""
+    yield f"{result.processed} analysed, {result.skipped} skipped, {result.failed} failed"
+    for group in result.groups:
+        yield (
+            f"{group.count:>6}  {group.fingerprint}  {group.reason or ''}\n"
+            f"        at {group.location or '?'}  ({', '.join(group.programs)}; Go "
+            f"{', '.join(group.go_versions) or '?'}; {group.first_seen} .. {group.last_seen})\n"
+            f"        e.g. {group.exemplar}"
+        )
+    for core, error in result.failures:
+        yield f"failed: {core}: {error}"
+
+
 def _cmd_triage(args: argparse.Namespace) -> int:
     progress = _TriageProgress()
     try:
@@ -138,7 +152,7 @@ def _cmd_triage(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:
-        print("\n".join(iter_groups(result)))
+        print("\n".join(_group_lines(result)))
     return 0
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "check_match",
     "core_build_ids",
     "executable_build_ids",
+    "is_core_file",
 ]
 
 StrPath: TypeAlias = "str | os.PathLike[str]"
@@ -252,6 +253,19 @@ def check_match(exe: ElfInfo, core: CoreInfo) -> None:
         f"the core was not produced by this executable: {said}; "
         f"{_origin(exe, core, origin)}{_SAME_BUILD}"
     )
+
+
+def is_core_file(path: StrPath) -> bool:
+    """True when ``path`` starts like a linux/amd64 or arm64 ELF core (only 20 bytes are read)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return False
+    if len(head) < 20 or not head.startswith(_ELF_MAGIC) or head[4:6] != b"\2\1":
+        return False
+    e_type, e_machine = struct.unpack_from("<HH", head, 16)
+    return e_type == _ET_CORE and e_machine in _MACHINES
 
 
 def executable_build_ids(path: StrPath) -> tuple[str | None, str | None] | None:

@@ -41,12 +41,17 @@ def run_on_ray(
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(analyse_core_sync)
+        # A task asking more memory than any node has would wait for ever: ask at most that.
+        largest = max(
+            (n["Resources"].get("memory", 0) for n in ray.nodes() if n.get("Alive")), default=0
+        )
         pending = {}
         for job in jobs:
             if job.executable is None:
                 record(job.failed(job.error or "no executable"))
                 continue
-            pending[remote.options(memory=job.memory).remote(job)] = job
+            memory = min(job.memory, int(largest)) if largest else job.memory
+            pending[remote.options(memory=memory).remote(job)] = job
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:

@@ -1,16 +1,16 @@
 """Triage a fleet's cores into the crash registry: find, pair, analyse concurrently, record.
 
 Each core is paired with its executable by build id (in the core's own folder, the build
-folders, then debuginfod), analysed with the Delve that supports its Go release, and recorded
-from this one process, so the registry has a single writer whatever runs the analyses: anyio
-tasks here (``engine="local"``) or Ray tasks (``engine="ray"``, see ``_ray_engine``).
+folders, where the program ran, then debuginfod), analysed with the Delve that supports its Go
+release, and recorded from this one process, so the registry has a single writer whatever runs
+the analyses: anyio tasks here (``engine="local"``) or Ray tasks (``engine="ray"``, see
+``_ray_engine``).
 """
 
 from __future__ import annotations
 
 import os
-import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -18,7 +18,7 @@ from typing import Literal
 import anyio
 
 from ._buildstore import CoreBuildIds, Index, find_executable
-from ._elf import StrPath, check_executable
+from ._elf import StrPath, check_executable, is_core_file
 from ._errors import DlvError, InvalidArgumentError
 from ._jobs import CoreJob, analyse_core
 from ._registry import CoreRecord, CrashGroup, CrashRegistry
@@ -26,20 +26,6 @@ from ._registry import CoreRecord, CrashGroup, CrashRegistry
 __all__ = ["TriageResult", "find_cores", "triage"]
 
 Engine = Literal["local", "ray"]
-_ET_CORE = 4
-
-
-def _is_core(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            head = f.read(18)
-    except OSError:
-        return False
-    return (
-        len(head) == 18
-        and head[:4] == b"\x7fELF"
-        and struct.unpack_from("<H", head, 16)[0] == _ET_CORE
-    )
 
 
 def find_cores(paths: Sequence[StrPath]) -> list[Path]:
@@ -49,9 +35,11 @@ def find_cores(paths: Sequence[StrPath]) -> list[Path]:
         if os.path.isdir(path):
             for dirpath, _dirs, names in os.walk(path):
                 found.update(
-                    Path(dirpath, n).absolute() for n in names if _is_core(os.path.join(dirpath, n))
+                    Path(dirpath, n).absolute()
+                    for n in names
+                    if is_core_file(os.path.join(dirpath, n))
                 )
-        elif _is_core(path):
+        elif is_core_file(path):
             found.add(Path(path).absolute())
         elif not os.path.exists(path):
             raise InvalidArgumentError(f"triage: {path} does not exist: pass core files or folders")
@@ -226,17 +214,3 @@ async def _run_local(
     async with anyio.create_task_group() as tg:
         for job in pairs:
             tg.start_soon(one, job)
-
-
-def iter_groups(result: TriageResult) -> Iterator[str]:
-    """The groups as text lines, largest first (``dlvclient triage`` without ``--json``)."""
-    yield f"{result.processed} analysed, {result.skipped} skipped, {result.failed} failed"
-    for group in result.groups:
-        yield (
-            f"{group.count:>6}  {group.fingerprint}  {group.reason or ''}\n"
-            f"        at {group.location or '?'}  ({', '.join(group.programs)}; Go "
-            f"{', '.join(group.go_versions) or '?'}; {group.first_seen} .. {group.last_seen})\n"
-            f"        e.g. {group.exemplar}"
-        )
-    for core, error in result.failures:
-        yield f"failed: {core}: {error}"

@@ -275,6 +275,14 @@ def test_triage_of_three_go_releases_then_a_rerun_that_analyses_nothing(
     second = cli_json(capsys, *argv)
     assert (second["processed"], second["skipped"], second["failed"]) == (0, 4, 0)
     assert second["groups"] == first["groups"]
+    # Without --json: the counts, then each group with its culprit and an exemplar core.
+    assert main([str(a) for a in argv[:-1]]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("0 analysed, 4 skipped, 0 failed\n")
+    for group in first["groups"]:
+        assert f"     1  {group['fingerprint']}  {group['reason']}" in text
+        assert f"e.g. {group['exemplar']}" in text
+    assert "failed: " not in text  # the failure was recorded by the first run, not this one
 
 
 @pytest.mark.anyio
