@@ -8,6 +8,7 @@ the pinned Delve that scripts/_setup.sh installs with the Go on PATH; ``bookworm
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import threading
@@ -15,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -211,3 +213,13 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Run:
     code = main([str(arg) for arg in argv])
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """Import the Python file ``path`` (a script or hook outside the package) as ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

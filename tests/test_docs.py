@@ -25,7 +25,7 @@ import dlvclient
 import dlvclient.sync
 from dlvclient import AsyncClient, CrashReport
 from dlvclient.sync import Client
-from tests.support import ROOT
+from tests.support import ROOT, load_script
 
 DOCS = ROOT / "docs"
 # Pages other people own: built and link-checked with the site, but their snippets are theirs.
@@ -33,14 +33,7 @@ OTHER_OWNERS = {"cli.md", "errors.md", "reliability.md", "performance.md", "comp
 
 
 def _load_hook(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"docs_hook_{name}", DOCS / "_hooks" / f"{name}.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "_hooks" / f"{name}.py", f"docs_hook_{name}")
 
 
 def _require_mkdocs() -> None:

@@ -31,7 +31,7 @@ from dlvclient._cli import main
 from dlvclient._delve import choose_delve, install_delve
 from dlvclient._elf import executable_build_ids
 from dlvclient._errors import DelveInstallError, NoSuitableDelveError
-from tests.support import PROGRAMS, Leg, require_leg
+from tests.support import PROGRAMS, Leg, in_ci, require_leg
 
 pytestmark = pytest.mark.needs_dlv
 
@@ -196,7 +196,7 @@ def test_an_executable_still_where_it_ran_is_found_without_a_store(
 def debuginfod(fleet: Fleet, tmp_path: Path) -> Iterator[str]:
     """A real debuginfod serving the folder of builds on loopback."""
     if shutil.which("debuginfod") is None:
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail("debuginfod is not installed (apt-get install debuginfod)")
         pytest.skip("debuginfod is not installed (apt-get install debuginfod)")
     with socket.socket() as s:

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 from dlvclient import _delve_releases
 from dlvclient._version import Version, delve_for_go, delve_release, release_for_go
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT, load_script
 
 
 def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen", ROOT / "scripts" / "gen_delve_releases.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "scripts" / "gen_delve_releases.py", "gen_delve_releases")
 
 
 def test_release_table_is_what_the_script_renders() -> None:
