@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,13 @@ from dlvclient._errors import ExecutableNotFoundError, InvalidTargetError
 
 
 def _elf_with_gnu_id() -> Path:
-    """A system binary: Debian links every one with a GNU build id."""
-    for name in ("true", "ls", "sh"):
-        found = shutil.which(name)
-        if found and executable_build_ids(found) and executable_build_ids(found)[1]:  # type: ignore[index]
-            return Path(found).resolve()
-    pytest.skip("no system binary with a GNU build id")
+    """This Python's interpreter: distributions link their binaries with a GNU build id."""
+    interpreter = Path(sys.executable).resolve()
+    ids = executable_build_ids(interpreter)
+    assert ids is not None, f"{interpreter} is not an ELF executable"
+    if ids[1] is None:
+        pytest.skip(f"{interpreter} carries no GNU build id")
+    return interpreter
 
 
 def test_index_finds_executables_and_rereads_only_what_changed(
