@@ -17,9 +17,10 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -320,6 +321,55 @@ async def _negative_address(s: Scene) -> None:
 
 # --- the catalogue -------------------------------------------------------------------------------
 
+
+@contextmanager
+def _environ(**values: str | None) -> Iterator[None]:
+    """Set (or, for None, unset) environment variables for the block."""
+    saved = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+async def _no_delve_fits(s: Scene) -> None:
+    case = s.core("seed")
+    # Only Debian's Delve 1.20.2 on PATH and an empty cache, for a Go 1.26 program.
+    with _environ(PATH="/usr/bin", DLV=None, DLVCLIENT_HOME=str(s.tmp / "home")):
+        async with dlvclient.open_core(case.exe, case.core):
+            pass
+
+
+async def _exe_dir_missing(s: Scene) -> None:
+    dlvclient.find_executable(s.core("seed").core, [s.tmp / "no-such-folder"])
+
+
+async def _db_not_a_registry(s: Scene) -> None:
+    db = _write(s.tmp / "notes.db", b"these are my notes, not a database\n" * 100)
+    await dlvclient.triage([s.tmp], db=db)
+
+
+async def _db_from_the_future(s: Scene) -> None:
+    db = s.tmp / "future.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    await dlvclient.triage([s.tmp], db=db)
+
+
+async def _delve_install_nonsense(s: Scene) -> None:
+    dlvclient.install_delve("the-newest-one")
+
+
 E = dlvclient
 CASES: tuple[Case, ...] = (
     # Files
@@ -409,6 +459,17 @@ CASES: tuple[Case, ...] = (
     Case("negative-address", "`examine_memory(-1, 8)`", E.InvalidArgumentError,
          "address and length must be 0 or more", _negative_address,
          note="refused before anything is sent"),
+    Case("no-delve-fits", "a Go 1.26 program, with only Delve 1.20.2 on `PATH` and in the cache",
+         E.NoSuitableDelveError, "install Delve 1.27.2 with `dlvclient delve install 1.27.2`",
+         _no_delve_fits, note="before any dlv starts", legs=("current",)),
+    Case("exe-dir-missing", "`--exe-dir` a folder that does not exist", E.ExecutableNotFoundError,
+         "is not a directory: pass the folder that holds the builds", _exe_dir_missing),
+    Case("db-not-a-registry", "`--db` a file that is not a crash registry", E.RegistryError,
+         "is not a dlvclient crash registry", _db_not_a_registry),
+    Case("db-from-the-future", "`--db` a registry a newer dlvclient wrote", E.RegistryError,
+         "newer than this dlvclient's", _db_from_the_future, note="the file is left as it is"),
+    Case("delve-install-nonsense", "`delve install the-newest-one`", E.InvalidArgumentError,
+         "is not a Delve version: pass one like 1.27.2", _delve_install_nonsense),
 )  # fmt: skip
 
 
