@@ -240,9 +240,11 @@ _READS_IN_FLIGHT = 4
 _MAX_HEAVY_LOADS = 24
 _EVALS_IN_FLIGHT = 8
 _MAX_FD_READS = 1024
-# Stack hints: cores of up to this many goroutines have every live stack searched (a few MB).
+# Stack hints: every live stack is searched in cores of up to this many goroutines whose
+# stacks hold up to _STACK_BYTES.
 _MAX_SCANNED_STACKS = 4096
 _MAX_STACK = 1 << 20
+_STACK_BYTES = 8 << 20
 _SCANNED_KINDS = frozenset(
     {
         WaitKind.MUTEX,
@@ -1078,6 +1080,13 @@ class _Resolver:
             hi = _int(raw, f["hi"])
             if 0 < sp < hi and hi - sp <= _MAX_STACK:
                 spans[goid] = (sp, hi)
+        total = sum(hi - sp for sp, hi in spans.values())
+        if total > _STACK_BYTES:
+            self.notes.append(
+                f"no stack hints: the stacks hold {total >> 20} MiB, more than the "
+                f"{_STACK_BYTES >> 20} MiB searched"
+            )
+            return {}
         await self.memory.prefetch_ranges(spans.values())
         out: dict[int, bytes] = {}
         for goid, (sp, hi) in spans.items():
@@ -1100,20 +1109,21 @@ class _Resolver:
                 f"{_MAX_SCANNED_STACKS} whose stacks are searched"
             )
             return
-        stacks = await self._stacks(live)
-        words = {
-            goid: array.array("Q", data[: len(data) // 8 * 8]) for goid, data in stacks.items()
-        }
+        # The object, or the variable its expression starts from (the struct it is in).
+        by_needle: dict[int, list[WaitObject]] = defaultdict(list)
         for obj in objects:
-            # The object, or the variable its expression starts from (the struct it is in).
-            needles = {obj.address, self._owner_address.get(id(obj), obj.address)}
-            waiting = set(obj.goroutine_ids)
-            holders = [
-                goid
-                for goid, stack in words.items()
-                if goid not in waiting and not needles.isdisjoint(stack)
-            ]
-            obj.hints += _stack_hint(obj, holders, self.collector.where)
+            for needle in {obj.address, self._owner_address.get(id(obj), obj.address)}:
+                by_needle[needle].append(obj)
+        needles = set(by_needle)
+        holders: dict[int, list[int]] = defaultdict(list)  # id(WaitObject) -> goroutines
+        for goid, data in (await self._stacks(live)).items():
+            words = array.array("Q", data[: len(data) // 8 * 8])
+            for needle in needles.intersection(words):
+                for obj in by_needle[needle]:
+                    if goid not in obj.goroutine_ids and goid not in holders[id(obj)]:
+                        holders[id(obj)].append(goid)
+        for obj in objects:
+            obj.hints += _stack_hint(obj, holders[id(obj)], self.collector.where)
 
 
 def _stack_hint(obj: WaitObject, holders: Sequence[int], where: dict[int, str]) -> list[str]:
