@@ -18,13 +18,13 @@ a few calls instead of one per goroutine.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 import anyio
 
@@ -35,8 +35,6 @@ from ._schema import WaitChannel, WaitFrame, WaitKind, WaitObject, Waits
 from ._version import Version
 
 __all__ = ["WaitsCollector", "waits"]
-
-_T = TypeVar("_T")
 
 
 _CHAN_REASONS = {"chan receive": WaitKind.CHAN_RECV, "chan send": WaitKind.CHAN_SEND}
@@ -130,10 +128,14 @@ class WaitsCollector:
         self._go_version = go_version
         self._include_runtime = include_runtime
         self.blocked: list[_Blocked] = []
-        # Goroutines blocked alike share their tuples and frames: memory per kind of stack.
-        self._shared: dict[object, object] = {}
+        # Goroutines blocked alike share their names and frame: memory per kind of stack.
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._frames: dict[tuple[str, str, int, int], WaitFrame] = {}
         self.total = 0
         self.active = 0  # running or runnable
+        #: Every goroutine seen, with its first in-app function (or innermost one): whose
+        #: stacks the hints search, and how they name a goroutine.
+        self.where: dict[int, str] = {}
 
     def add(self, goroutine: Goroutine, frames: Sequence[Stackframe]) -> None:
         """Record one goroutine with its stack (innermost frame first)."""
@@ -141,6 +143,7 @@ class WaitsCollector:
         status = goroutine.status_enum
         if status in (GoroutineStatus.RUNNING, GoroutineStatus.RUNNABLE):
             self.active += 1
+            self.where[goroutine.id] = self._first_app(frames)
             return
         if goroutine.is_system and not self._include_runtime:
             return  # the runtime's own goroutines (GC workers, finalizers...)
@@ -161,19 +164,24 @@ class WaitsCollector:
         frame = None
         if app:
             top = frames[app[0]]
-            frame = WaitFrame(
-                function=functions[app[0]], file=top.file, line=top.line, index=app[0]
-            )
-        blocked = _Blocked(goroutine.id, kind, reason, tuple(functions), frame, tuple(app))
+            where = (functions[app[0]], top.file, top.line, app[0])
+            frame = self._frames.get(where)
+            if frame is None:
+                frame = self._frames[where] = WaitFrame(
+                    function=where[0], file=where[1], line=where[2], index=where[3]
+                )
+        names = self._names.setdefault(tuple(functions), tuple(functions))
+        self.where[goroutine.id] = functions[app[0]] if app else (functions[:1] or [""])[0]
+        blocked = _Blocked(goroutine.id, kind, reason, names, frame, tuple(app))
         if kind is WaitKind.SEMAPHORE:
             blocked.role = _sema_role(functions)
         self.blocked.append(blocked)
 
-    def _share(self, key: object, make: Callable[[], _T]) -> _T:
-        found = self._shared.get(key)
-        if found is None:
-            found = self._shared[key] = make()
-        return found  # type: ignore[return-value]
+    @staticmethod
+    def _first_app(frames: Sequence[Stackframe]) -> str:
+        names = (f.function_name for f in frames)
+        first = next(iter(frames), None)
+        return next((n for n in names if _is_app(n)), first.function_name if first else "")
 
     async def resolve(self, client: ReadClient, *, name_objects: int = 32) -> Waits:
         """Read the runtime's structures and group the goroutines by object."""
@@ -232,6 +240,21 @@ _READS_IN_FLIGHT = 4
 _MAX_HEAVY_LOADS = 24
 _EVALS_IN_FLIGHT = 8
 _MAX_FD_READS = 1024
+# Stack hints: every live stack is searched in cores of up to this many goroutines whose
+# stacks hold up to _STACK_BYTES.
+_MAX_SCANNED_STACKS = 4096
+_MAX_STACK = 1 << 20
+_STACK_BYTES = 8 << 20
+_SCANNED_KINDS = frozenset(
+    {
+        WaitKind.MUTEX,
+        WaitKind.RWMUTEX,
+        WaitKind.COND,
+        WaitKind.WAITGROUP,
+        WaitKind.CHAN_RECV,
+        WaitKind.CHAN_SEND,
+    }
+)
 
 
 def _find(var: Variable, name: str) -> Variable | None:
@@ -292,11 +315,14 @@ class _Memory:
         self._blocks: dict[int, bytes] = {}
 
     async def prefetch(self, addresses: Iterable[int], size: int) -> None:
-        """Read every ``[address, address + size)``, joined into ranges of up to 64 KiB."""
+        """Read every ``[address, address + size)``."""
+        await self.prefetch_ranges((address, address + size) for address in addresses)
+
+    async def prefetch_ranges(self, wanted: Iterable[tuple[int, int]]) -> None:
+        """Read every ``[start, end)``, joined into reads of up to 64 KiB where they are near."""
         ranges: list[list[int]] = []
-        for address in sorted(set(addresses)):
-            start = address - address % _BLOCK
-            end = address + size
+        for first, end in sorted(set(wanted)):
+            start = first - first % _BLOCK
             if ranges and start <= ranges[-1][1] and end - ranges[-1][0] <= _MAX_RANGE:
                 ranges[-1][1] = max(ranges[-1][1], end)
             else:
@@ -320,11 +346,19 @@ class _Memory:
     def get(self, address: int, size: int) -> bytes | None:
         """The bytes at ``address`` if already read, else None (no call is made)."""
         base = address - address % _BLOCK
-        block = self._blocks.get(base)
         offset = address - base
-        if block is None or len(block) < offset + size:
-            return None
-        return block[offset : offset + size]
+        if offset + size <= _BLOCK:  # the common case: one block
+            block = self._blocks.get(base)
+            if block is None or len(block) < offset + size:
+                return None
+            return block[offset : offset + size]
+        parts: list[bytes] = []
+        for start in range(base, address + size, _BLOCK):
+            block = self._blocks.get(start)
+            if block is None or (len(block) < _BLOCK and start + len(block) < address + size):
+                return None
+            parts.append(block)
+        return b"".join(parts)[offset : offset + size]
 
     async def read(self, address: int, size: int) -> bytes:
         """The bytes at ``address`` (``b""`` if unreadable), through the block cache."""
@@ -397,6 +431,7 @@ class _Resolver:
         self._known: dict[str, list[str]] = {}
         self._owners: dict[tuple[str, str], str | None] = {}
         self._heavy_loads = 0
+        self._owner_address: dict[int, int] = {}  # id(WaitObject) -> its expression's base
         self._no_receiver = False
         self._by_id = {b.id: b for b in collector.blocked}
         self.g_size = 0
@@ -415,7 +450,7 @@ class _Resolver:
         g0 = await self._eval("*runtime.allgs[0]")
         if g0 is None:
             return False
-        self.g_fields = _fields(g0, ("goid", "waiting"))
+        self.g_fields = _fields(g0, ("goid", "waiting", "hi", "sp", "syscallsp"))
         # Any readable address serves to learn a layout; a g is bigger than a sudog.
         sudog = await self._eval(_cast("runtime.sudog", g0.addr))
         if sudog is None:
@@ -442,7 +477,9 @@ class _Resolver:
         get = self.memory.get
         for g in gs:
             raw = get(g, self.g_size)
-            if raw is not None:
+            if raw is None:  # not prefetched (an unreadable range): one read of its own
+                raw = await self.memory.read(g, self.g_size)
+            if len(raw) == self.g_size:
                 number = _int(raw, goid)
                 self.g_goid[g] = number
                 self.goid_g[number] = g
@@ -553,7 +590,7 @@ class _Resolver:
         for obj in self.objects[:name_objects]:
             await self._name(obj)
         hints = self._hints()
-        await self._holder_hints()
+        await self._stack_hints()
         return Waits(
             goroutines=self.collector.total,
             blocked=len(blocked),
@@ -602,8 +639,8 @@ class _Resolver:
         unresolved: list[_Blocked] = []
         for b in members:
             g = self.goid_g.get(b.id, 0)
-            raw = self.memory.get(g, self.g_size) if g else None
-            first = _int(raw, waiting) if raw is not None else 0
+            raw = await self.memory.read(g, self.g_size) if g else b""
+            first = _int(raw, waiting) if len(raw) == self.g_size else 0
             if not first:
                 unresolved.append(b)
                 continue
@@ -994,6 +1031,8 @@ class _Resolver:
                     if _names(found, targets, obj):
                         owner = var.type if expr != var.name else None
                         self._named(obj, expr, index, found, owner)
+                        if owner is not None and _address(var):
+                            self._owner_address[id(obj)] = _address(var)
                         self._remember(first.functions[index], expr)
                         self._owners[(first.functions[index], expr)] = owner
                         return
@@ -1024,52 +1063,92 @@ class _Resolver:
                     "hint: no goroutine is running or runnable; only a timer, IO or a system "
                     "call can wake the others"
                 )
-        for obj in self.objects:
-            if obj.kind in (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND) and obj.channel is not None:
-                other = (
-                    obj.channel.senders if obj.kind is WaitKind.CHAN_RECV else obj.channel.receivers
-                )
-                if not other and c.active == 0:
-                    side = "send to" if obj.kind is WaitKind.CHAN_RECV else "receive from"
-                    obj.hints.append(
-                        f"hint: no goroutine waits to {side} this channel and none is runnable"
-                    )
         return hints
 
-    async def _holder_hints(self, limit: int = 64) -> None:
-        """For locks whose owner is named, the goroutines not waiting on them that hold it."""
-        locks = [
-            o
-            for o in self.objects
-            if o.kind in (WaitKind.MUTEX, WaitKind.RWMUTEX) and o.expression and o.address
-        ][:8]
-        if not locks:
+    async def _stacks(self, goids: Iterable[int]) -> dict[int, bytes]:
+        """The live part of each goroutine's stack, ``[sp, stack.hi)``, read in blocks."""
+        f = self.g_fields
+        if "hi" not in f or "sp" not in f:
+            return {}
+        spans: dict[int, tuple[int, int]] = {}
+        for goid in goids:
+            g = self.goid_g.get(goid, 0)
+            raw = self.memory.get(g, self.g_size) if g else None
+            if raw is None:
+                continue
+            sp = (_int(raw, f["syscallsp"]) if "syscallsp" in f else 0) or _int(raw, f["sp"])
+            hi = _int(raw, f["hi"])
+            if 0 < sp < hi and hi - sp <= _MAX_STACK:
+                spans[goid] = (sp, hi)
+        total = sum(hi - sp for sp, hi in spans.values())
+        if total > _STACK_BYTES:
+            self.notes.append(
+                f"no stack hints: the stacks hold {total >> 20} MiB, more than the "
+                f"{_STACK_BYTES >> 20} MiB searched"
+            )
+            return {}
+        await self.memory.prefetch_ranges(spans.values())
+        out: dict[int, bytes] = {}
+        for goid, (sp, hi) in spans.items():
+            data = self.memory.get(sp, hi - sp)
+            if data is not None:
+                out[goid] = data
+        return out
+
+    async def _stack_hints(self) -> None:
+        """Which goroutines that do not wait on an object hold a pointer to it (or to the
+        variable its expression starts from) on their stacks: who may hold a lock, who may
+        still send on a channel. Only for cores of at most _MAX_SCANNED_STACKS goroutines."""
+        objects = [o for o in self.objects if o.address and o.kind in _SCANNED_KINDS]
+        if not objects or not self.goid_g:
             return
-        owners: dict[int, WaitObject] = {}
-        for obj in locks:
-            first = self._by_id[obj.goroutine_ids[0]]
-            assert obj.frame is not None
-            for var in await self._frame_vars(first.id, obj.frame.index):
-                if (
-                    var.name == (obj.expression or "").split(".")[0]
-                    and var.kind is VariableKind.PTR
-                    and var.children
-                ):
-                    owners[var.children[0].addr] = obj
-        candidates = [
-            b
-            for b in self.collector.blocked
-            if b.app_frames and all(b.id not in o.goroutine_ids for o in locks)
-        ][:limit]
-        for b in candidates:
-            for var in await self._frame_vars(b.id, b.app_frames[0]):
-                if var.kind is VariableKind.PTR and var.children and var.children[0].addr in owners:
-                    obj = owners[var.children[0].addr]
-                    assert b.frame is not None
-                    obj.hints.append(
-                        f"hint: goroutine {b.id} holds {var.name} ({var.type}) in "
-                        f"{b.frame.function} and is not waiting on this lock: it may hold it"
-                    )
+        live = list(self.collector.where)
+        if len(live) > _MAX_SCANNED_STACKS:
+            self.notes.append(
+                f"no stack hints: {len(live)} goroutines are more than the "
+                f"{_MAX_SCANNED_STACKS} whose stacks are searched"
+            )
+            return
+        # The object, or the variable its expression starts from (the struct it is in).
+        by_needle: dict[int, list[WaitObject]] = defaultdict(list)
+        for obj in objects:
+            for needle in {obj.address, self._owner_address.get(id(obj), obj.address)}:
+                by_needle[needle].append(obj)
+        needles = set(by_needle)
+        holders: dict[int, list[int]] = defaultdict(list)  # id(WaitObject) -> goroutines
+        for goid, data in (await self._stacks(live)).items():
+            words = array.array("Q", data[: len(data) // 8 * 8])
+            for needle in needles.intersection(words):
+                for obj in by_needle[needle]:
+                    if goid not in obj.goroutine_ids and goid not in holders[id(obj)]:
+                        holders[id(obj)].append(goid)
+        for obj in objects:
+            obj.hints += _stack_hint(obj, holders[id(obj)], self.collector.where)
+
+
+def _stack_hint(obj: WaitObject, holders: Sequence[int], where: dict[int, str]) -> list[str]:
+    named = ", ".join(f"{goid} (in {where.get(goid) or '?'})" for goid in holders[:3])
+    more = f" and {len(holders) - 3} more" if len(holders) > 3 else ""
+    if obj.kind in (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND):
+        if holders:
+            verb = "send to" if obj.kind is WaitKind.CHAN_RECV else "receive from"
+            return [
+                f"hint: goroutine {named}{more} has this channel on its stack and does not "
+                f"wait on it: it may {verb} it"
+            ]
+        return [
+            "hint: no goroutine but its waiters has this channel on its stack: unless a global "
+            "or the heap reaches it, nothing will wake them"
+        ]
+    if not holders:
+        return []
+    verb = (
+        "hold it" if obj.kind in (WaitKind.MUTEX, WaitKind.RWMUTEX) else "be the one to wake them"
+    )
+    return [
+        f"hint: goroutine {named}{more} has a pointer to it (or to the variable that names it) "
+        f"on its stack and does not wait on it: it may {verb}"
+    ]
 
 
 def _walk(var: Variable, expr: str, depth: int = 0) -> Iterable[tuple[str, Variable]]:
