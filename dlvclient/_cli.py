@@ -39,7 +39,13 @@ from ._cli_output import (
     waits_text,
 )
 from ._client import AsyncClient
-from ._errors import CaptureError, DlvError, NoCoreError
+from ._errors import (
+    CaptureError,
+    DlvError,
+    InvalidArgumentError,
+    NoCoreError,
+    SymbolNotFoundError,
+)
 from ._goprint import variable_text
 from ._models import EvalScope, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports
@@ -195,14 +201,25 @@ def _goroutine_filters(args: argparse.Namespace) -> list[GoroutineFilter]:
     return filters
 
 
+async def _gc_clock(client: AsyncClient) -> int | None:
+    """When the latest garbage collection started, on the clock of ``Goroutine.wait_since``:
+    the "now" that wait stamps are measured against (see ``_wording.waited_text``)."""
+    try:
+        value = (await client.eval("runtime.work.tstart")).to_python()
+    except DlvError:
+        return None
+    return value if isinstance(value, int) else None
+
+
 async def _goroutines(args: argparse.Namespace) -> None:
     filters = _goroutine_filters(args)
     async with _session(args, args.exe, args.core) as client:
         go_version = (await client.version()).target_go_version or None
         state = await client.state()
         current = state.current_goroutine.id if state.current_goroutine else 0
+        clock = await _gc_clock(client)
         if args.group_by:
-            await _print_groups(client, args, filters, go_version, current)
+            await _print_groups(client, args, filters, go_version, current, clock)
             return
         scope = EvalScope(goroutine_id=args.goroutine, frame=args.frame)
         goroutines = client.goroutines(*filters, scope=scope if args.waiting_on_channel else None)
@@ -213,7 +230,11 @@ async def _goroutines(args: argparse.Namespace) -> None:
         with _Progress("goroutines") as progress:
             async for goroutine in goroutines:
                 reason = goroutine.wait_reason_name(go_version)
-                _say(goroutine_line(goroutine, reason, current=goroutine.id == current))
+                _say(
+                    goroutine_line(
+                        goroutine, reason, current=goroutine.id == current, gc_clock=clock
+                    )
+                )
                 count += 1
                 progress(count)
         _say(f"[{count} goroutines]")
@@ -239,6 +260,7 @@ async def _print_groups(
     filters: list[GoroutineFilter],
     go_version: str | None,
     current: int,
+    clock: int | None,
 ) -> None:
     grouped = await client.group_goroutines(
         _GROUP_BY[args.group_by],
@@ -266,7 +288,9 @@ async def _print_groups(
         lines = [group.name]
         for goroutine in grouped.members(group):
             reason = goroutine.wait_reason_name(go_version)
-            lines.append("\t" + goroutine_line(goroutine, reason, current=goroutine.id == current))
+            is_current = goroutine.id == current
+            line = goroutine_line(goroutine, reason, current=is_current, gc_clock=clock)
+            lines.append("\t" + line)
         lines.append(f"\tTotal: {group.total}")
         blocks.append("\n".join(lines))
     _say("\n\n".join(blocks))
@@ -285,7 +309,16 @@ async def _stack(args: argparse.Namespace) -> None:
 
 async def _eval(args: argparse.Namespace) -> None:
     async with _session(args, args.exe, args.core) as client:
-        value = await client.eval(args.expr, goroutine_id=args.goroutine, frame=args.frame)
+        try:
+            value = await client.eval(args.expr, goroutine_id=args.goroutine, frame=args.frame)
+        except SymbolNotFoundError:
+            if args.goroutine == -1 and (await client.state()).current_goroutine is None:
+                raise InvalidArgumentError(
+                    f"{args.expr!r} was evaluated on the thread the core stopped on, which runs "
+                    "no goroutine: no goroutine crashed (a goroutine dump, or a crash on a "
+                    "system stack). Pass -g GID (and -f N); `dlvclient goroutines` lists them"
+                ) from None
+            raise
     if args.json:
         _say(value.model_dump_json(indent=2))
     else:

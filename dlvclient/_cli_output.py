@@ -12,7 +12,7 @@ from pathlib import PurePath
 from typing import NamedTuple
 
 from ._goprint import variable_text
-from ._models import Goroutine, Location, Stackframe
+from ._models import Goroutine, GoroutineStatus, Location, Stackframe
 from ._schema import (
     BucketFrame,
     CrashReport,
@@ -25,6 +25,7 @@ from ._schema import (
     WaitObject,
     Waits,
 )
+from ._wording import hidden_frames_line, status_words, variable_lines, wait_text, waited_ns
 
 __all__ = [
     "diff_text",
@@ -84,10 +85,10 @@ def stack_text(frames: Sequence[Stackframe]) -> str:
             for j, defer in enumerate(frame.defers, 1)
             for line in _defer_lines(f"    defer {j}: ", defer.deferred_loc, defer.defer_loc)
         ]
-        details += [
-            f"    {var.name} = {variable_text(var, multiline=False)}"
+        details += variable_lines(
+            (var.name, variable_text(var, multiline=False))
             for var in [*(frame.arguments or ()), *(frame.locals or ())]
-        ]
+        )
         rows.append(
             _Row(
                 number,
@@ -126,16 +127,27 @@ def _location_text(loc: Location) -> str:
     return f"{loc.file}:{loc.line} {loc.function_name or '?'} ({loc.pc:#x})"
 
 
-def goroutine_line(goroutine: Goroutine, wait_reason: str, *, current: bool = False) -> str:
-    """One line of dlv's ``goroutines``: id, user location, thread and why it waits."""
+# States dlv's goroutines line tells by itself: by a wait reason, or a thread.
+_STATES_DLV_SHOWS = frozenset({GoroutineStatus.WAITING, GoroutineStatus.RUNNING})
+
+
+def goroutine_line(
+    goroutine: Goroutine, wait_reason: str, *, current: bool = False, gc_clock: int | None = None
+) -> str:
+    """One line of dlv's ``goroutines``: id, user location, thread and why it waits.
+
+    Where dlv prints the raw ``waitSince`` stamp, this says how long the goroutine has
+    waited at least, given ``gc_clock`` (``runtime.work.tstart``; see :func:`waited_text`).
+    """
     text = f"Goroutine {goroutine.id} - User: {_location_text(goroutine.user_current_loc)}"
     if goroutine.unreadable:
         text = f"Goroutine {goroutine.id} - (unreadable {goroutine.unreadable})"
     if goroutine.thread_id:
         text += f" (thread {goroutine.thread_id})"
     if wait_reason and goroutine.wait_reason:
-        since = f" {goroutine.wait_since}" if goroutine.wait_since > 0 else ""
-        text += f" [{wait_reason}{since}]"
+        text += f" [{wait_text(wait_reason, waited_ns(goroutine.wait_since, gc_clock))}]"
+    elif goroutine.status_enum not in _STATES_DLV_SHOWS and not goroutine.unreadable:
+        text += f" [{status_words(goroutine.status_enum)}]"
     return f"{'*' if current else ' '} {text}"
 
 
@@ -194,10 +206,20 @@ def _report_rows(report: CrashReport) -> list[_Row]:
     rows = []
     for index, frame in enumerate(report.frames):
         variables = [*(frame.arguments or ()), *(frame.locals or ())]
-        details = [f"    {var.name} = {var.value}" for var in variables]
+        details = variable_lines((var.name, var.value) for var in variables)
         number = _frame_number(report, index)
         rows.append(_Row(number, frame.pc, frame.function, frame.file, frame.line, details))
+    hidden = _hidden_frames(report)
+    if hidden and rows:
+        rows.insert(0, rows[0]._replace(note=hidden))
     return rows
+
+
+def _hidden_frames(report: CrashReport) -> str:
+    """The line said for the crashed stack's frames the report leaves out (those above its
+    first frame: the signal and abort machinery)."""
+    first = report.frames[0].frame if report.frames else None
+    return hidden_frames_line(range(first)) if first else ""
 
 
 def _fold_recursion(rows: list[_Row], keep: int = 2) -> list[_Row]:
@@ -229,7 +251,7 @@ def _source_frame(report: CrashReport) -> tuple[int, ReportFrame] | None:
 
 
 def _bucket_state(state: str | None, wait_reason: str | None) -> str:
-    text = state or "mixed states"
+    text = status_words(state) if state else "mixed states"
     return f"{text}: {wait_reason}" if wait_reason else text
 
 
@@ -277,7 +299,9 @@ def report_text(report: CrashReport, *, buckets: int = 5) -> str:
         out.append(f"Source (frame {number}, {frame.function}):")
         out.append(source_text(((s.line, s.text) for s in frame.source), frame.line))
     summary = report.goroutines
-    states = ", ".join(f"{count} {state}" for state, count in summary.by_status.items())
+    states = ", ".join(
+        f"{count} {status_words(state)}" for state, count in summary.by_status.items()
+    )
     shown = report.buckets if buckets <= 0 else report.buckets[:buckets]
     out += [
         "",
@@ -465,10 +489,16 @@ def _html_frames(report: CrashReport) -> str:
     if not report.frames:
         return ""
     rows = []
+    hidden = _hidden_frames(report)
+    if hidden:
+        rows.append(f'<tr class="runtime"><td colspan="3">{_e(hidden)}</td></tr>')
     for index, frame in enumerate(report.frames):
         number = _frame_number(report, index)
         variables = [*(frame.arguments or ()), *(frame.locals or ())]
-        items = "".join(f"<li><code>{_e(v.name)} = {_e(v.value)}</code></li>" for v in variables)
+        items = "".join(
+            f"<li><code>{_e(line)}</code></li>"
+            for line in variable_lines(((v.name, v.value) for v in variables), indent="")
+        )
         listed = f'<ul class="vars">{items}</ul>' if items else ""
         rows.append(
             f'<tr class="{"runtime" if frame.is_runtime else "user"}">'
@@ -482,7 +512,9 @@ def _html_frames(report: CrashReport) -> str:
 
 def _html_buckets(report: CrashReport) -> str:
     summary = report.goroutines
-    states = ", ".join(f"{count} {_e(state)}" for state, count in summary.by_status.items())
+    states = ", ".join(
+        f"{count} {_e(status_words(state))}" for state, count in summary.by_status.items()
+    )
     rows = []
     for bucket in report.buckets:
         top = "<br>".join(

@@ -3,11 +3,43 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from typing import Protocol
 
-from ._models import Variable, VariableKind
+from ._kinds import VariableKind
 from ._quoting import go_quote
 
-__all__ = ["variable_text"]
+__all__ = ["GoValue", "variable_text"]
+
+
+class GoValue(Protocol):
+    """What printing reads of a value: :class:`~dlvclient.Variable` qualifies (this module
+    does not import the models, so that ``Variable.format`` can use it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def addr(self) -> int: ...
+    @property
+    def only_addr(self) -> bool: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def kind(self) -> VariableKind: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def value_bytes(self) -> bytes: ...
+    @property
+    def len(self) -> int: ...
+    @property
+    def cap(self) -> int: ...
+    @property
+    def base(self) -> int: ...
+    @property
+    def unreadable(self) -> str: ...
+    @property
+    def children(self) -> Sequence[GoValue]: ...
 
 
 class _Pretty(enum.IntFlag):
@@ -31,7 +63,7 @@ _NESTING_KINDS = frozenset(
 )
 
 
-def variable_text(var: Variable, *, multiline: bool = True) -> str:
+def variable_text(var: GoValue, *, multiline: bool = True) -> str:
     """A value as dlv's ``print`` shows it (``multiline``), or on one line as in ``locals``."""
     flags = _Pretty.TOP | _Pretty.INCLUDE_TYPE
     if multiline:
@@ -41,12 +73,12 @@ def variable_text(var: Variable, *, multiline: bool = True) -> str:
     return "".join(out)
 
 
-def _quoted_type(var: Variable) -> str:
+def _quoted_type(var: GoValue) -> str:
     # Delve quotes type names with a package path in them, so they read as one token.
     return go_quote(var.type) if "/" in var.type else var.type
 
 
-def _write(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     if var.unreadable:
         out.append(f"(unreadable {var.unreadable})")
         return
@@ -93,7 +125,7 @@ def _write(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
         out.append(_basic_text(var))
 
 
-def _write_func(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write_func(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     out.append(var.value or "nil")
     if var.value and flags & _Pretty.NEWLINES and var.children:
         # A closure: its captured variables.
@@ -105,7 +137,7 @@ def _write_func(out: list[str], var: Variable, flags: _Pretty, indent: str) -> N
         out.append(f"{indent}}}")
 
 
-def _write_pointer(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write_pointer(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     if not var.type or not var.children:
         out.append("nil")
         return
@@ -119,7 +151,7 @@ def _write_pointer(out: list[str], var: Variable, flags: _Pretty, indent: str) -
     _write(out, target, flags & ~_Pretty.TOP, indent)
 
 
-def _write_interface(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write_interface(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     if var.addr == 0 or not var.children:
         # An escaped interface that points nowhere: out of scope, in practice.
         out.append("nil")
@@ -149,7 +181,7 @@ def _write_interface(out: list[str], var: Variable, flags: _Pretty, indent: str)
         _write(out, data, inner, indent)
 
 
-def _recursive_kind(var: Variable) -> tuple[VariableKind, bool]:
+def _recursive_kind(var: GoValue) -> tuple[VariableKind, bool]:
     """The kind under any pointers, and whether there were pointers."""
     has_pointer = False
     while var.kind is VariableKind.PTR:
@@ -160,17 +192,18 @@ def _recursive_kind(var: Variable) -> tuple[VariableKind, bool]:
     return var.kind, has_pointer
 
 
-def _nests(child: Variable) -> bool:
+def _nests(child: GoValue) -> bool:
     """Whether ``child`` makes its container break onto several lines."""
     kind, has_pointer = _recursive_kind(child)
     if kind in _NESTING_KINDS:
         return True
     if kind is VariableKind.STRING:
-        return has_pointer or len(child.value) > _MAX_SHORT_STRING_LEN
+        # Delve measures Go strings: bytes, not characters.
+        return has_pointer or len(child.value_bytes) > _MAX_SHORT_STRING_LEN
     return False
 
 
-def _more(out: list[str], var: Variable, loaded: int, newline: bool, indent: str) -> None:
+def _more(out: list[str], var: GoValue, loaded: int, newline: bool, indent: str) -> None:
     """The ``...+N more`` marker of a partly loaded container."""
     if newline:
         out.append(f"\n{indent}{_INDENT}")
@@ -179,7 +212,7 @@ def _more(out: list[str], var: Variable, loaded: int, newline: bool, indent: str
     out.append(f"...+{var.len - loaded} more")
 
 
-def _write_elements(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write_elements(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     children = var.children
     newline = False
     if flags & _Pretty.NEWLINES and children:
@@ -208,7 +241,7 @@ def _write_elements(out: list[str], var: Variable, flags: _Pretty, indent: str) 
     out.append("]")
 
 
-def _write_struct(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write_struct(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     children = var.children
     if var.len != len(children) and not children:
         out.append(f"(*{_quoted_type(var)})({var.addr:#x})")
@@ -230,7 +263,7 @@ def _write_struct(out: list[str], var: Variable, flags: _Pretty, indent: str) ->
     out.append("}")
 
 
-def _write_map(out: list[str], var: Variable, flags: _Pretty, indent: str) -> None:
+def _write_map(out: list[str], var: GoValue, flags: _Pretty, indent: str) -> None:
     if flags & _Pretty.INCLUDE_TYPE:
         out.append(f"{var.type} ")
     children = var.children
@@ -259,12 +292,11 @@ def _write_map(out: list[str], var: Variable, flags: _Pretty, indent: str) -> No
     out.append("]")
 
 
-def _basic_text(var: Variable) -> str:
+def _basic_text(var: GoValue) -> str:
     if var.kind is VariableKind.STRING:
-        text = var.value
-        loaded = len(var.value_bytes)
-        if loaded != var.len:
-            text = f"{text}...+{var.len - loaded} more"
+        text = var.value_bytes
+        if len(text) != var.len:
+            text += f"...+{var.len - len(text)} more".encode()
         return go_quote(text)
     if not var.value:
         return f"(unknown {var.kind.name.lower()})"

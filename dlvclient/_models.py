@@ -31,6 +31,8 @@ from typing import Annotated, Any, ClassVar, Final, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
 
+from ._kinds import OpenIntEnum as _OpenIntEnum
+from ._kinds import VariableKind
 from ._quoting import go_quote
 from ._version import Version, parse_delve_version, parse_go_version
 from ._waitreason import wait_reason_string
@@ -75,59 +77,6 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 # Enums
 # ---------------------------------------------------------------------------------------------
-
-
-class _OpenIntEnum(enum.IntEnum):
-    """IntEnum that turns values it does not know into ``UNKNOWN_<n>`` pseudo-members.
-
-    Delve sends raw integers; a newer Delve or Go release can add values, and parsing a
-    whole reply must not fail because of one unfamiliar number.
-    """
-
-    @classmethod
-    def _missing_(cls, value: object) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool):
-            member = int.__new__(cls, value)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            return member
-        return None
-
-
-class VariableKind(_OpenIntEnum):
-    """Go ``reflect.Kind`` of a :class:`Variable` (``Variable.kind``, ``TypeInfo.kind``).
-
-    Delve reports every signed integer type as ``INT`` and every unsigned one as ``UINT``
-    (``UINTPTR`` excepted), whatever its size: check ``Variable.type`` for the width.
-    """
-
-    INVALID = 0
-    BOOL = 1
-    INT = 2
-    INT8 = 3
-    INT16 = 4
-    INT32 = 5
-    INT64 = 6
-    UINT = 7
-    UINT8 = 8
-    UINT16 = 9
-    UINT32 = 10
-    UINT64 = 11
-    UINTPTR = 12
-    FLOAT32 = 13
-    FLOAT64 = 14
-    COMPLEX64 = 15
-    COMPLEX128 = 16
-    ARRAY = 17
-    CHAN = 18
-    FUNC = 19
-    INTERFACE = 20
-    MAP = 21
-    PTR = 22
-    SLICE = 23
-    STRING = 24
-    STRUCT = 25
-    UNSAFE_POINTER = 26
 
 
 class VariableFlags(enum.IntFlag):
@@ -545,6 +494,18 @@ class Variable(DelveModel):
         if kind in (VariableKind.PTR, VariableKind.INTERFACE):
             return len(self.children) == 1 and self.children[0].only_addr
         return False
+
+    def format(self, *, multiline: bool = True) -> str:
+        """The value as dlv's ``print`` shows it, type included; ``multiline=False`` puts it on
+        one line, as dlv's ``locals`` and ``args`` do.
+
+        Strings are quoted as Go's ``%q`` quotes them, from the raw bytes when they are not
+        valid UTF-8 (``\\xff``, from ``StringValueBytes``; Delve before 1.26 sends U+FFFD
+        instead), and containers break onto lines where Delve breaks them.
+        """
+        from ._goprint import variable_text  # that module builds on this one
+
+        return variable_text(self, multiline=multiline)
 
     def walk(self) -> Iterator[Variable]:
         """Yield this variable and all its descendants, depth first (parents first)."""

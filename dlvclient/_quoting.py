@@ -21,11 +21,18 @@ _GO_ESCAPES = {
 }
 
 
-def go_quote(text: str) -> str:
-    """``text`` as Go's ``%q`` (``strconv.Quote``) writes it."""
+def go_quote(text: str | bytes) -> str:
+    """``text`` as Go's ``%q`` (``strconv.Quote``) writes it; bytes that are not valid UTF-8
+    (given as ``bytes``) become ``\\xNN``, as Go writes them."""
+    if isinstance(text, bytes):
+        # Each byte that is not part of a valid UTF-8 sequence becomes one lone surrogate
+        # U+DC80..U+DCFF, as Go's decoder yields one RuneError per such byte.
+        text = text.decode("utf-8", "surrogateescape")
     out = ['"']
     for char in text:
-        if char in _GO_ESCAPES:
+        if "\udc80" <= char <= "\udcff":
+            out.append(f"\\x{ord(char) - 0xDC00:02x}")
+        elif char in _GO_ESCAPES:
             out.append(_GO_ESCAPES[char])
         elif char.isprintable():
             out.append(char)

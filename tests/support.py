@@ -223,3 +223,8 @@ def load_script(path: Path, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def target(case: CoreCase) -> list[str]:
+    """EXE CORE --dlv DLV: a subcommand's arguments for a core of the case's leg."""
+    return [str(case.exe), str(case.core), "--dlv", str(case.leg.dlv)]

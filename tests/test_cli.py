@@ -12,18 +12,13 @@ import pytest
 
 from dlvclient import _cli
 from dlvclient._capture import build_go_program
-from tests.support import CoreCase, CoreFactory, Leg, Run, cli
+from tests.support import CoreCase, CoreFactory, Leg, Run, cli, target
 
 pytestmark = pytest.mark.needs_dlv
 
 SEED_LINE = "b[0] = 'H'"
 # A frame as dlv's bt prints it: "N  0xPC in function".
 BACKTRACE_MODIFY = re.compile(r" *\d+  0x[0-9a-f]{16} in main\.Modify$")
-
-
-def target(case: CoreCase) -> list[str]:
-    """EXE CORE --dlv DLV: a subcommand's arguments for a core of the case's leg."""
-    return [str(case.exe), str(case.core), "--dlv", str(case.leg.dlv)]
 
 
 def frame_of(capsys: pytest.CaptureFixture[str], case: CoreCase, function: str) -> int:

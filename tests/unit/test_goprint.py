@@ -67,3 +67,35 @@ def var(kind: VariableKind, **fields: object) -> Variable:
 def test_values_print_as_in_dlv(variable: Variable, single: str, multi: str | None) -> None:
     assert variable_text(variable, multiline=False) == single
     assert variable_text(variable) == (single if multi is None else multi)
+
+
+# --- Variable.format: raw bytes, byte lengths ---------------------------------------------------
+
+
+def string(value: str, **fields: object) -> Variable:
+    return Variable.model_validate(
+        {"kind": VariableKind.STRING, "type": "string", "value": value,
+         "len": len(value.encode()), **fields}
+    )  # fmt: skip
+
+
+def test_format_quotes_the_raw_bytes_delve_sends() -> None:
+    bad = Variable.model_validate(
+        {"kind": 24, "type": "string", "value": "\ufffd\ufffdab", "StringValueBytes": "//5hYg==",
+         "len": 4}
+    )  # fmt: skip
+    assert bad.format() == '"\\xff\\xfeab"'
+    truncated = string("ab", len=10)
+    assert truncated.format() == '"ab...+8 more"'
+
+
+def test_containers_break_by_length_in_bytes() -> None:
+    # "éééé" is 4 characters but 8 bytes: longer than Delve's 7-byte short string.
+    wide = string("éééé", name="Wide")
+    names = Variable.model_validate(
+        {"kind": VariableKind.STRUCT, "type": "main.Names", "len": 1, "children": [wide]}
+    )
+    assert names.format() == 'main.Names {\n\tWide: "éééé",}'
+    assert names.format(multiline=False) == 'main.Names {Wide: "éééé"}'
+    short = names.model_copy(update={"children": [string("ééé", name="Wide")]})
+    assert short.format() == 'main.Names {Wide: "ééé"}'

@@ -1,0 +1,3 @@
+module display
+
+go 1.19
