@@ -98,6 +98,7 @@ from ._schema import (
     Waits,
 )
 from ._session import connect, open_core
+from ._stackmatch import StackMatch
 from ._triage import TriageResult, triage
 from ._version import DelveRelease, Feature, Version, __version__
 from ._waits import WaitsCollector, waits
@@ -169,6 +170,7 @@ __all__ = [
     "ResponseValidationError",
     "Similarity",
     "SourceLine",
+    "StackMatch",
     "Stackframe",
     "StacktraceOptions",
     "SymbolNotFoundError",

@@ -47,7 +47,7 @@ from ._errors import (
     SymbolNotFoundError,
 )
 from ._goprint import variable_text
-from ._models import EvalScope, GoroutineField, GoroutineFilter
+from ._models import EvalScope, Goroutine, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports
 from ._schema import CrashReport
 from ._session import open_core
@@ -222,7 +222,11 @@ async def _goroutines(args: argparse.Namespace) -> None:
             await _print_groups(client, args, filters, go_version, current, clock)
             return
         scope = EvalScope(goroutine_id=args.goroutine, frame=args.frame)
-        goroutines = client.goroutines(*filters, scope=scope if args.waiting_on_channel else None)
+        scope_or_none = scope if args.waiting_on_channel else None
+        if args.stack_contains or args.stack_without:
+            goroutines = _stack_matches(client, args, filters, scope_or_none)
+        else:
+            goroutines = client.goroutines(*filters, scope=scope_or_none)
         if args.json:
             await _stream_json_array(goroutines)
             return
@@ -238,6 +242,24 @@ async def _goroutines(args: argparse.Namespace) -> None:
                 count += 1
                 progress(count)
         _say(f"[{count} goroutines]")
+
+
+async def _stack_matches(
+    client: AsyncClient,
+    args: argparse.Namespace,
+    filters: list[GoroutineFilter],
+    scope: EvalScope | None,
+) -> AsyncIterator[Goroutine]:
+    """The goroutines whose stacks, read in full, pass --stack-contains and --stack-without."""
+    stacks = client.goroutine_stacks(
+        *filters,
+        depth=args.depth,
+        stack_contains=args.stack_contains or (),
+        stack_without=args.stack_without or (),
+        scope=scope,
+    )
+    async for stack in stacks:
+        yield stack.goroutine
 
 
 async def _stream_json_array(items: AsyncIterator[BaseModel]) -> None:
@@ -650,6 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Filters combine: a goroutine is listed when it matches all of them.",
         "  dlvclient goroutines ./server core --user\n"
         "  dlvclient goroutines ./server core --location handler.go --running\n"
+        "  dlvclient goroutines ./server core --stack-contains readLoop --stack-without tls\n"
         "  dlvclient goroutines ./server core --label worker=w1\n"
         "  dlvclient goroutines ./server core --waiting-on-channel jobs -g 1 -f 3\n"
         "  dlvclient goroutines ./server core --group-by userloc\n"
@@ -674,6 +697,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="blocked on the channel EXPR evaluates to (in the scope of -g/-f; Delve 1.21.1+)",
     )
     _scope_options(who, "where --waiting-on-channel is evaluated")
+    stacks = goroutines.add_argument_group(
+        "stack filters (read every frame of every goroutine, up to --depth)"
+    )
+    stacks.add_argument(
+        "--stack-contains",
+        action="append",
+        metavar="TEXT",
+        help="with a frame whose function or file:line contains TEXT; repeatable (all must be)",
+    )
+    stacks.add_argument(
+        "--stack-without",
+        action="append",
+        metavar="TEXT",
+        help="with no frame whose function or file:line contains TEXT; repeatable",
+    )
+    stacks.add_argument(
+        "--depth",
+        type=int,
+        default=50,
+        metavar="N",
+        help="how many frames of each stack the stack filters read (default: %(default)s)",
+    )
     grouping = goroutines.add_argument_group("grouping")
     grouping.add_argument(
         "--group-by",
@@ -810,6 +855,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     name = args.command_name
     if name == "goroutines" and (args.group_by == "label") != bool(args.group_key):
         parser.error("goroutines: --group-key K goes with --group-by label, and it needs one")
+    if name == "goroutines" and args.group_by and (args.stack_contains or args.stack_without):
+        parser.error(
+            "goroutines: --group-by groups in Delve, which cannot read whole stacks: "
+            "use --stack-contains/--stack-without without it"
+        )
     if name == "diff" and (len(args.targets) != 4) == (args.reports is None):
         parser.error("diff: give OLD_EXE OLD_CORE NEW_EXE NEW_CORE, or --reports OLD NEW")
     if name == "report":

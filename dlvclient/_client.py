@@ -21,6 +21,7 @@ from ._errors import (
 from ._pipeline import InFlight, pipelined
 from ._report import crash_report
 from ._results import GoroutineStack, GroupedGoroutines
+from ._stackmatch import StackMatch
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
 from ._waits import waits
 
@@ -359,15 +360,26 @@ class AsyncClient:
         load: m.LoadConfig | None = None,
         window: int = 64,
         page_size: int = 1000,
+        stack_contains: str | Sequence[str] = (),
+        stack_without: str | Sequence[str] = (),
+        scope: m.EvalScope | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[GoroutineStack]:
         """Every matching goroutine with its stack, streamed in goroutine order.
+
+        ``filters`` run in Delve. ``stack_contains`` and ``stack_without`` (a text or several)
+        then keep the goroutines whose stack has a frame holding each ``stack_contains`` text
+        in its function name or ``file:line``, and no frame holding a ``stack_without`` text
+        (see :class:`StackMatch`): unlike Delve's location filters they read every frame, up
+        to ``depth``. ``scope`` is where a ``GoroutineFilter.waiting_on_channel`` expression
+        is evaluated.
 
         Stack requests are pipelined ``window`` deep so Delve never waits for this process;
         only the window is held in memory, however many goroutines the core has.
         """
         if window < 1:
             raise InvalidArgumentError(f"window must be at least 1, got {window}")
+        match = StackMatch.of(stack_contains, stack_without)
         base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions.NONE)
 
         # Requests go out in batches of half a window, one write each: Delve always has at
@@ -375,13 +387,15 @@ class AsyncClient:
         async def start(goroutines: list[m.Goroutine]) -> list[PendingCall]:
             return await self._start_many("Stacktrace", base, "Id", [g.id for g in goroutines])
 
-        pages = self._goroutine_pages(filters, page_size, None, timeout)
+        pages = self._goroutine_pages(filters, page_size, scope, timeout)
         replies = pipelined(
             pages, start, window=window, batch=max(1, window // 2), timeout=self._timeout(timeout)
         )
         async with aclosing(pages), aclosing(replies):
             async for goroutine, line in replies:
-                yield self._stack(goroutine, line)
+                stack = self._stack(goroutine, line)
+                if not match or match(stack.frames):
+                    yield stack
 
     def _stack(self, goroutine: m.Goroutine, line: bytes) -> GoroutineStack:
         if succeeded(line):
