@@ -2,9 +2,13 @@
 
 A *bucket* is a set of goroutines whose stacks look the same at a *similarity level*:
 
-* ``exact``: same state, same wait reason, same functions at the same lines;
-* ``function``: same functions only (lines, state and wait reason ignored, and runs of one
-  function, as in a recursion, collapsed to one frame).
+* ``exact``: same functions at the same lines, started by the same ``go`` statement;
+* ``function``: same functions only (lines and creator ignored, and runs of one function, as
+  in a recursion, collapsed to one frame).
+
+Neither level keys on the goroutine's state or wait reason: a dump taken while goroutines of
+one kind move between runnable and IO wait shows them as one bucket, with a count per state
+(``Bucket.states``).
 
 File paths never enter a signature (the function names them, and a binary rebuilt in another
 directory must still match). Only one representative stack is kept per bucket, with counts and
@@ -18,7 +22,15 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
-from ._schema import Bucket, BucketChange, BucketDiff, BucketFrame, FrameLike, Similarity
+from ._schema import (
+    Bucket,
+    BucketChange,
+    BucketDiff,
+    BucketFrame,
+    BucketState,
+    FrameLike,
+    Similarity,
+)
 
 __all__ = [
     "Bucketer",
@@ -49,24 +61,42 @@ def _digest(parts: object, length: int = 16) -> str:
 _Key = tuple[object, ...]
 
 
-def _key(level: Similarity, frames: Sequence[FrameLike], state: str, wait_reason: str) -> _Key:
+def _key(level: Similarity, frames: Sequence[FrameLike], creator: FrameLike | None) -> _Key:
     if level is Similarity.EXACT:
-        return (state, wait_reason, *((f.function_name, f.line) for f in frames))
+        made = _frozen(creator)
+        go = ("go", made.function, made.line) if made else ("go",)
+        return (*((f.function_name, f.line) for f in frames), go)
     return tuple(collapse_repeats(f.function_name for f in frames))
 
 
 class _Acc:
     """A bucket under construction (mutable, cheap to update)."""
 
-    __slots__ = ("count", "crashed", "frames", "ids", "state", "wait_reason")
+    __slots__ = ("count", "crashed", "creator", "frames", "ids", "states")
 
-    def __init__(self, frames: list[BucketFrame], state: str | None, wait_reason: str | None):
+    def __init__(self, frames: list[BucketFrame], creator: BucketFrame | None):
         self.frames = frames
-        self.state = state
-        self.wait_reason = wait_reason
+        self.creator = creator
+        self.states: dict[tuple[str, str], int] = {}
         self.count = 0
         self.ids: list[int] = []
         self.crashed = False
+
+    def shared(self, part: int) -> str | None:
+        """The state (``part`` 0) or wait reason (1) of every member; None when they differ
+        or there is none."""
+        values = {which[part] for which in self.states}
+        return values.pop() or None if len(values) == 1 else None
+
+
+# Where Delve finds the "go statement" of a goroutine no go statement started: the main one.
+_NOT_A_GO_STATEMENT = frozenset({"runtime.newproc", "runtime.rt0_go"})
+
+
+def _frozen(frame: FrameLike | None) -> BucketFrame | None:
+    if frame is None or frame.function_name in _NOT_A_GO_STATEMENT or not frame.function_name:
+        return None
+    return frame if isinstance(frame, BucketFrame) else BucketFrame.of(frame)
 
 
 class Bucketer:
@@ -89,21 +119,21 @@ class Bucketer:
         state: str = "",
         wait_reason: str = "",
         crashed: bool = False,
+        creator: FrameLike | None = None,
         count: int = 1,
         ids: Sequence[int] | None = None,
+        states: Sequence[BucketState] | None = None,
     ) -> None:
-        """Count one goroutine (or, with ``count``/``ids``, a whole finer bucket) in."""
-        key = _key(self.level, frames, state, wait_reason)
+        """Count one goroutine (or, with ``count``/``ids``/``states``, a whole finer bucket)
+        in; ``creator`` is the location of the ``go`` statement that started it."""
+        key = _key(self.level, frames, creator)
         acc = self._buckets.get(key)
         if acc is None:
             frozen = [f if isinstance(f, BucketFrame) else BucketFrame.of(f) for f in frames]
-            acc = self._buckets[key] = _Acc(frozen, state, wait_reason)
-        else:
-            # At the function level members may differ; a mixed bucket has no single state.
-            if acc.state != state:
-                acc.state = None
-            if acc.wait_reason != wait_reason:
-                acc.wait_reason = None
+            acc = self._buckets[key] = _Acc(frozen, _frozen(creator))
+        for each in states or (BucketState(state=state, wait_reason=wait_reason, count=count),):
+            which = (each.state, each.wait_reason or "")
+            acc.states[which] = acc.states.get(which, 0) + each.count
         acc.count += count
         acc.crashed = acc.crashed or crashed
         room = self.max_ids - len(acc.ids)
@@ -113,23 +143,30 @@ class Bucketer:
     def buckets(self) -> list[Bucket]:
         """The buckets: the crashed one first, then user buckets, then runtime ones, each
         group largest first (ties: lowest goroutine id first)."""
-        out = [
-            Bucket(
-                signature=_digest([self.level.value, *key]),
-                level=self.level,
-                count=acc.count,
-                ids=acc.ids,
-                ids_truncated=len(acc.ids) < acc.count,
-                state=acc.state or None,
-                wait_reason=acc.wait_reason or None,
-                frames=acc.frames,
-                crashed=acc.crashed,
-                runtime=bool(acc.frames) and all(f.is_runtime for f in acc.frames),
-            )
-            for key, acc in self._buckets.items()
-        ]
+        out = [_bucket(self.level, key, acc) for key, acc in self._buckets.items()]
         out.sort(key=lambda b: (not b.crashed, b.runtime, -b.count, b.ids[:1]))
         return out
+
+
+def _bucket(level: Similarity, key: _Key, acc: _Acc) -> Bucket:
+    states = sorted(acc.states.items(), key=lambda item: (-item[1], item[0]))
+    return Bucket(
+        signature=_digest([level.value, *key]),
+        level=level,
+        count=acc.count,
+        ids=acc.ids,
+        ids_truncated=len(acc.ids) < acc.count,
+        state=acc.shared(0),
+        wait_reason=acc.shared(1),
+        states=[
+            BucketState(state=state, wait_reason=reason or None, count=count)
+            for (state, reason), count in states
+        ],
+        frames=acc.frames,
+        creator=acc.creator,
+        crashed=acc.crashed,
+        runtime=bool(acc.frames) and all(f.is_runtime for f in acc.frames),
+    )
 
 
 def coarsen(
@@ -149,8 +186,11 @@ def coarsen(
             state=bucket.state or "",
             wait_reason=bucket.wait_reason or "",
             crashed=bucket.crashed,
+            creator=bucket.creator,
             count=bucket.count,
             ids=bucket.ids,
+            # Reports saved before buckets counted states have none: one state, or mixed.
+            states=bucket.states or None,
         )
     return bucketer.buckets()
 

@@ -49,7 +49,7 @@ from ._errors import (
 from ._goprint import variable_text
 from ._models import EvalScope, Goroutine, GoroutineField, GoroutineFilter
 from ._report import crash_report, diff_reports
-from ._schema import CrashReport
+from ._schema import CrashReport, Similarity
 from ._session import open_core
 from ._version import __version__
 from ._waits import waits
@@ -440,7 +440,9 @@ async def _analyse(
     """The crash report of one core; ``rules`` are the --substitute-path pairs."""
     async with _session(args, exe, core) as client:
         with _Progress(f"reading goroutine stacks of {Path(core).name}") as progress:
-            return await crash_report(client, substitute_path=rules, progress=progress)
+            return await crash_report(
+                client, similarity=args.similarity, substitute_path=rules, progress=progress
+            )
 
 
 def _print_report(args: argparse.Namespace, report: CrashReport) -> None:
@@ -483,7 +485,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         old_exe, old_core, new_exe, new_core = args.targets
         old = _run(_analyse, args, old_exe, old_core)
         new = _run(_analyse, args, new_exe, new_core)
-    diff = diff_reports(old, new)
+    diff = diff_reports(old, new, similarity=args.similarity)
     _say(diff.model_dump_json(indent=2) if args.json else diff_text(diff))
     return EXIT_OK
 
@@ -547,6 +549,7 @@ def _report_options() -> argparse.ArgumentParser:
         metavar="N",
         help="how many goroutine buckets the text report lists; 0 for all (default: 5)",
     )
+    _similarity_option(group, Similarity.EXACT)
     group.add_argument(
         "--substitute-path",
         action="append",
@@ -554,6 +557,17 @@ def _report_options() -> argparse.ArgumentParser:
         help="read sources from TO where the binary says FROM (repeatable; first match wins)",
     )
     return parent
+
+
+def _similarity_option(group: Any, default: Similarity) -> None:
+    group.add_argument(
+        "--similarity",
+        choices=[level.value for level in Similarity],
+        default=default.value,
+        help="how alike stacks must be to share a bucket: 'exact' (same functions at the same "
+        "lines, started by the same go statement) or 'function' (same functions, lines "
+        "ignored) (default: %(default)s)",
+    )
 
 
 def _capture_options() -> argparse.ArgumentParser:
@@ -809,6 +823,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--reports", nargs=2, metavar=("OLD.json", "NEW.json"), help="compare saved reports"
     )
     diff.add_argument("--json", action="store_true", help="print the differences as JSON")
+    _similarity_option(diff, Similarity.FUNCTION)
 
     capture = _add(
         sub,

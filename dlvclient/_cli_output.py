@@ -14,6 +14,7 @@ from typing import NamedTuple
 from ._goprint import variable_text
 from ._models import Goroutine, GoroutineStatus, Location, Stackframe
 from ._schema import (
+    Bucket,
     BucketFrame,
     CrashReport,
     Reason,
@@ -270,15 +271,51 @@ def _bucket_frames(frames: Sequence[BucketFrame], limit: int = 3) -> list[Bucket
 
 
 def _bucket_lines(
-    head: str, frames: Sequence[BucketFrame], state: str | None, wait_reason: str | None
+    head: str,
+    frames: Sequence[BucketFrame],
+    state: str | None,
+    wait_reason: str | None,
+    *,
+    states: str = "",
+    more: Sequence[str] = (),
 ) -> list[str]:
-    lines = [f"{head}  {_bucket_state(state, wait_reason)}"]
+    lines = [f"{head}  {states or _bucket_state(state, wait_reason)}"]
     pad = " " * len(head)
-    lines += [
-        f"{pad}  {frame.function}  {PurePath(frame.file).name}:{frame.line}"
-        for frame in _bucket_frames(frames)
-    ]
+    lines += [f"{pad}  {_short_location(frame)}" for frame in _bucket_frames(frames)]
+    lines += [f"{pad}  {line}" for line in more]
     return lines
+
+
+def _short_location(frame: BucketFrame) -> str:
+    return f"{frame.function}  {PurePath(frame.file).name}:{frame.line}"
+
+
+def _bucket_states(bucket: Bucket) -> str:
+    """``40 waiting: IO wait, 4 runnable``; just the state when every member shares it."""
+    if len(bucket.states) < 2:
+        return _bucket_state(bucket.state, bucket.wait_reason)
+    return ", ".join(f"{s.count} {_bucket_state(s.state, s.wait_reason)}" for s in bucket.states)
+
+
+def _bucket_ids(bucket: Bucket, shown: int = 5) -> str:
+    """``goroutines 5, 6, 7, 8, 9 and 39 more``: ids to go on with (``dlvclient stack``)."""
+    ids = ", ".join(map(str, bucket.ids[:shown]))
+    rest = bucket.count - min(shown, len(bucket.ids))
+    if bucket.count == 1:
+        return f"goroutine {ids}"
+    return f"goroutines {ids}" + (f" and {rest} more" if rest else "")
+
+
+def _creator_text(bucket: Bucket) -> str:
+    creator = bucket.creator
+    if creator is None:
+        return ""
+    return f"created by {creator.function} at {PurePath(creator.file).name}:{creator.line}"
+
+
+def _bucket_details(bucket: Bucket) -> list[str]:
+    """What follows a bucket's frames: where its goroutines were started, and their ids."""
+    return [line for line in (_creator_text(bucket), _bucket_ids(bucket)) if line]
 
 
 def report_text(report: CrashReport, *, buckets: int = 5) -> str:
@@ -311,7 +348,14 @@ def report_text(report: CrashReport, *, buckets: int = 5) -> str:
     width = len(str(max((b.count for b in shown), default=0)))
     for bucket in shown:
         head = f"  {bucket.count:>{width}}"
-        lines = _bucket_lines(head, bucket.frames, bucket.state, bucket.wait_reason)
+        lines = _bucket_lines(
+            head,
+            bucket.frames,
+            bucket.state,
+            bucket.wait_reason,
+            states=_bucket_states(bucket),
+            more=_bucket_details(bucket),
+        )
         if bucket.crashed:
             lines[0] += "  <- crashed"
         out += lines
@@ -445,7 +489,11 @@ pre, code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 pre { background: #f5f7fa; border: 1px solid #d8dde6; padding: .7em 1em; overflow-x: auto; }
 .signal, .where { margin: .2em 0; }
 .source .current { background: #ffe3a3; display: inline-block; min-width: 100%; }
-table { border-collapse: collapse; width: 100%; }
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+col.num { width: 3em; } col.pc { width: 12.5em; }
+col.count { width: 4.5em; } col.state { width: 22%; }
+td code, td .file, h1, .where { overflow-wrap: anywhere; }
+@media (max-width: 40em) { col.pc { width: 0; } td.pc { display: none; } }
 td, th { text-align: left; vertical-align: top; padding: .3em .6em;
          border-bottom: 1px solid #edf0f4; }
 th { font-weight: 600; color: #4a5568; }
@@ -502,12 +550,13 @@ def _html_frames(report: CrashReport) -> str:
         listed = f'<ul class="vars">{items}</ul>' if items else ""
         rows.append(
             f'<tr class="{"runtime" if frame.is_runtime else "user"}">'
-            f'<td class="num mono">{number}</td><td class="mono">0x{frame.pc:016x}</td>'
+            f'<td class="num mono">{number}</td><td class="pc mono">0x{frame.pc:016x}</td>'
             f'<td><code>{_e(frame.function)}</code><br><span class="file">'
             f"{_e(frame.file)}:{frame.line}</span>"
             f"{listed}</td></tr>"
         )
-    return f"<h2>Backtrace</h2><table>{''.join(rows)}</table>"
+    cols = '<colgroup><col class="num"><col class="pc"><col></colgroup>'
+    return f"<h2>Backtrace</h2><table>{cols}{''.join(rows)}</table>"
 
 
 def _html_buckets(report: CrashReport) -> str:
@@ -522,19 +571,29 @@ def _html_buckets(report: CrashReport) -> str:
             f'<span class="file">{_e(PurePath(f.file).name)}:{f.line}</span>'
             for f in _bucket_frames(bucket.frames)
         )
-        stack = _e("\n".join(f"{f.function}\n    {f.file}:{f.line}" for f in bucket.frames))
+        details = "".join(f'<div class="file">{_e(line)}</div>' for line in _bucket_details(bucket))
         crashed = ' <span class="crashed">crashed</span>' if bucket.crashed else ""
         rows.append(
-            f'<tr><td class="num">{bucket.count}</td>'
-            f"<td>{_e(_bucket_state(bucket.state, bucket.wait_reason))}{crashed}</td>"
-            f"<td>{top}<details><summary>stack</summary><pre>{stack}</pre></details></td></tr>"
+            f'<tr class="bucket"><td class="num">{bucket.count}</td>'
+            f"<td>{_e(_bucket_states(bucket))}{crashed}</td>"
+            f"<td>{top}{details}{_html_bucket_stack(bucket)}</td></tr>"
         )
     return (
         f"<h2>Goroutines</h2><p>{summary.total} goroutines ({states}) in "
         f"{len(report.buckets)} buckets of {_e(report.similarity.value)} stacks.</p>"
-        "<table><tr><th>count</th><th>state</th><th>stack</th></tr>"
+        '<table class="buckets"><colgroup><col class="count"><col class="state"><col></colgroup>'
+        "<tr><th>count</th><th>state</th><th>stack</th></tr>"
         f"{''.join(rows)}</table>"
     )
+
+
+def _html_bucket_stack(bucket: Bucket) -> str:
+    """The folded stack of a bucket, from its first frame outside the runtime on."""
+    frames = bucket.frames
+    start = next((i for i, f in enumerate(frames) if not f.is_runtime), 0)
+    above = f"({start} runtime frames above: {frames[0].function} ...)\n" if start else ""
+    stack = "\n".join(f"{f.function}\n    {f.file}:{f.line}" for f in frames[start:])
+    return f"<details><summary>stack</summary><pre>{_e(above + stack)}</pre></details>"
 
 
 def report_html(report: CrashReport, *, generator: str = "dlvclient") -> str:

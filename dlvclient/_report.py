@@ -531,7 +531,14 @@ async def _scan_goroutines(
             if marker is not None:
                 found = _Site(goroutine.id, None, frames, marker[0], marker[1], True, frames)
                 crashed = True
-        bucketer.add(goroutine.id, frames, state=status, wait_reason=wait, crashed=crashed)
+        bucketer.add(
+            goroutine.id,
+            frames,
+            state=status,
+            wait_reason=wait,
+            crashed=crashed,
+            creator=goroutine.go_statement_loc,
+        )
         if waits is not None:
             waits.add(goroutine, frames)
     summary = GoroutineSummary(total=total, by_status=dict(by_status), by_wait_reason=dict(by_wait))

@@ -17,6 +17,7 @@ __all__ = [
     "BucketChange",
     "BucketDiff",
     "BucketFrame",
+    "BucketState",
     "CodeLocation",
     "CrashReport",
     "FrameLike",
@@ -90,6 +91,16 @@ class BucketFrame(ReportModel):
         )
 
 
+class BucketState(ReportModel):
+    """How many goroutines of a bucket are in one state."""
+
+    state: str = Field(description="Goroutine state ('waiting', 'runnable', ...).")
+    wait_reason: str | None = Field(
+        description="Wait reason ('IO wait', ...), null when there is none."
+    )
+    count: int = Field(description="Goroutines of the bucket in this state.")
+
+
 class Bucket(ReportModel):
     """Goroutines that share one stack signature."""
 
@@ -106,20 +117,37 @@ class Bucket(ReportModel):
     ids_truncated: bool = Field(description="True when `ids` lists fewer than `count` ids.")
     state: str | None = Field(
         description="Goroutine state ('waiting', 'running', ...) shared by every member, "
-        "or null when members differ (possible at the 'function' level)."
+        "or null when members differ (see `states`)."
     )
     wait_reason: str | None = Field(
         description="Wait reason ('chan receive', ...) shared by every member; null when "
-        "there is none or members differ."
+        "there is none or members differ (see `states`)."
+    )
+    states: list[BucketState] = Field(
+        default_factory=list,
+        description="Goroutines per state and wait reason, largest first; one entry when "
+        "every member is alike.",
     )
     frames: list[BucketFrame] = Field(
         description="The stack of the first goroutine seen, innermost frame first."
+    )
+    creator: BucketFrame | None = Field(
+        None,
+        description="The `go` statement that started the first goroutine seen (the same for "
+        "every member at the 'exact' level); null for the main goroutine and where Delve "
+        "does not know it.",
     )
     crashed: bool = Field(description="True for the bucket holding the crashed goroutine.")
     runtime: bool = Field(
         description="True when every frame is runtime-internal (GC workers, finalizers...): "
         "such buckets are listed after all user buckets."
     )
+
+    @property
+    def culprit(self) -> BucketFrame | None:
+        """The first frame worth reading: the innermost one outside the Go runtime (below
+        ``runtime.gopark`` and the like), or None for the runtime's own goroutines."""
+        return next((frame for frame in self.frames if not frame.is_runtime), None)
 
 
 # --- comparing dumps -----------------------------------------------------------------------------

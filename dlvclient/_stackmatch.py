@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 from ._errors import InvalidArgumentError
+from ._schema import FrameLike
 
 __all__ = ["StackMatch"]
-
-
-class _Frame(Protocol):
-    @property
-    def function_name(self) -> str: ...
-    @property
-    def file(self) -> str: ...
-    @property
-    def line(self) -> int: ...
 
 
 def _texts(value: str | Iterable[str]) -> tuple[str, ...]:
@@ -57,7 +48,7 @@ class StackMatch:
         """False when it keeps every stack."""
         return bool(self.contains or self.without)
 
-    def __call__(self, frames: Sequence[_Frame]) -> bool:
+    def __call__(self, frames: Sequence[FrameLike]) -> bool:
         """Whether the stack ``frames`` is kept."""
         if not self:
             return True

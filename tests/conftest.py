@@ -8,9 +8,11 @@ neither; a test that asks for one of :data:`DLV_FIXTURES` without the marker is 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
+from tests.chromium import INSTALL_HINT, Chromium, find_chromium
 from tests.support import (
     DEFAULT_LEGS,
     LEGS,
@@ -18,6 +20,7 @@ from tests.support import (
     CoreCase,
     CoreFactory,
     Leg,
+    in_ci,
     require_leg,
     selected_legs,
 )
@@ -94,3 +97,16 @@ def seed_case(leg: Leg, cores: CoreFactory) -> CoreCase:
 def goroutines_case(leg: Leg, cores: CoreFactory) -> CoreCase:
     """The goroutines program's core (many goroutines in known states) on the leg under test."""
     return cores(leg, "goroutines")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium]:
+    """A headless Chromium (skipped where there is none, failed under CI)."""
+    binary = find_chromium()
+    if binary is None:
+        message = f"no Chromium to check the HTML report in; {INSTALL_HINT}"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with Chromium(binary) as browser:
+        yield browser

@@ -41,13 +41,18 @@ def test_bucketer_levels_and_order() -> None:
         for bucketer in (exact, function):
             bucketer.add(gid, frames, state=state, wait_reason=wait, crashed=gid == 1)
     first, *_, last = buckets = exact.buckets()
-    assert [b.count for b in buckets] == [1, 3, 1, 1, 1]
+    assert [b.count for b in buckets] == [1, 4, 1, 1]  # states do not split a bucket
     assert first.crashed
     assert first.ids == [1]
     assert last.runtime
     assert last.ids == [2]
-    assert buckets[1].ids == [4, 6]
+    assert buckets[1].ids == [4, 5]
     assert buckets[1].ids_truncated
+    assert [(s.wait_reason, s.count) for s in buckets[1].states] == [
+        ("chan receive", 3),
+        ("select", 1),
+    ]
+    assert (buckets[1].state, buckets[1].wait_reason) == ("waiting", None)
     assert [b.count for b in function.buckets()] == [1, 5, 1]
     mixed = function.buckets()[1]
     assert (mixed.state, mixed.wait_reason) == ("waiting", None)
@@ -109,3 +114,70 @@ def test_fingerprint_normalization() -> None:
     assert fingerprint("fatal_error", None, "stack overflow", deep) == fingerprint(
         "fatal_error", None, "stack overflow", ["main.walk", "main.main"]
     )
+
+
+# --- buckets a reader acts on: states, creators, culprits -------------------------------------
+
+READER = [Frame("runtime.gopark"), Frame("runtime.netpollblock"), Frame("main.readLoop", 26)]
+SERVE = Frame("main.serve", 38)
+
+
+def fill(level: Similarity) -> Bucketer:
+    bucketer = Bucketer(level)
+    for gid, state, wait in [
+        (5, "waiting", "IO wait"),
+        (6, "runnable", ""),
+        (7, "waiting", "IO wait"),
+        (8, "waiting", "IO wait"),
+    ]:
+        bucketer.add(gid, READER, state=state, wait_reason=wait, creator=SERVE)
+    return bucketer
+
+
+@pytest.mark.parametrize("level", list(Similarity))
+def test_states_are_counted_not_split(level: Similarity) -> None:
+    (bucket,) = fill(level).buckets()
+    assert bucket.count == 4
+    assert bucket.ids == [5, 6, 7, 8]
+    assert [(s.state, s.wait_reason, s.count) for s in bucket.states] == [
+        ("waiting", "IO wait", 3),
+        ("runnable", None, 1),
+    ]
+    assert (bucket.state, bucket.wait_reason) == (None, None)  # members differ
+    assert bucket.creator is not None
+    assert (bucket.creator.function, bucket.creator.line) == ("main.serve", 38)
+    assert bucket.culprit is not None
+    assert bucket.culprit.function == "main.readLoop"
+
+
+def test_the_go_statement_tells_exact_buckets_apart() -> None:
+    exact, function = Bucketer(Similarity.EXACT), Bucketer(Similarity.FUNCTION)
+    for bucketer in (exact, function):
+        bucketer.add(1, READER, state="waiting", creator=SERVE)
+        bucketer.add(2, READER, state="waiting", creator=Frame("main.serveTLS", 51))
+        bucketer.add(3, READER, state="waiting", creator=Frame("runtime.newproc"))  # main's
+    assert [b.count for b in exact.buckets()] == [1, 1, 1]
+    assert [b.count for b in function.buckets()] == [3]
+    assert [b.creator for b in exact.buckets()][2] is None
+
+
+def test_coarsening_keeps_states_and_creator() -> None:
+    (bucket,) = coarsen(fill(Similarity.EXACT).buckets(), Similarity.FUNCTION)
+    assert [(s.state, s.count) for s in bucket.states] == [("waiting", 3), ("runnable", 1)]
+    assert bucket.creator is not None
+    assert bucket.creator.function == "main.serve"
+
+
+def test_buckets_saved_before_states_and_creators_still_load() -> None:
+    (bucket,) = fill(Similarity.EXACT).buckets()
+    old = bucket.model_dump(mode="json", exclude={"states", "creator"})
+    loaded = Bucket.model_validate(old)
+    assert loaded.states == []
+    assert loaded.creator is None
+    assert [b.count for b in coarsen([loaded], Similarity.FUNCTION)] == [4]
+
+
+def test_runtime_buckets_have_no_culprit() -> None:
+    bucketer = Bucketer(Similarity.EXACT)
+    bucketer.add(2, [Frame("runtime.gopark"), Frame("runtime.forcegchelper")])
+    assert bucketer.buckets()[0].culprit is None
