@@ -53,10 +53,19 @@ _OPTIMIZED_AWAY: Final = re.compile(r"could not find loclist entry|empty OP stac
 OPTIMIZED_AWAY: Final = "optimized away"
 
 
+# A value the unwinder cannot give back in an outer frame: the register it lived in was not
+# saved by the calls below.
+_REGISTER_LOST: Final = re.compile(r"could not read \d+ bytes from register \d+")
+REGISTER_LOST: Final = "in a register not saved in this frame"
+
+
 def unreadable_words(reason: str) -> str:
     """Why a value could not be read, short: ``"optimized away"`` for the messages that mean
-    the compiler kept no location for it at this pc, Delve's own message otherwise."""
-    return OPTIMIZED_AWAY if _OPTIMIZED_AWAY.search(reason) else reason
+    the compiler kept no location for it at this pc, a few words for a register the frame
+    did not save, Delve's own message otherwise."""
+    if _OPTIMIZED_AWAY.search(reason):
+        return OPTIMIZED_AWAY
+    return REGISTER_LOST if _REGISTER_LOST.search(reason) else reason
 
 
 _UNREADABLE_VALUE: Final = re.compile(r"\(unreadable (.*)\)\Z", re.DOTALL)
@@ -70,11 +79,13 @@ def variable_lines(variables: Iterable[tuple[str, str]], indent: str = "    ") -
     for name, value in variables:
         match = _UNREADABLE_VALUE.match(value)
         if match:
-            unreadable.setdefault(unreadable_words(match[1]), []).append(name)
+            names = unreadable.setdefault(unreadable_words(match[1]), [])
+            if name not in names:  # results are all called ~r0 in some Go versions
+                names.append(name)
         else:
             lines.append(f"{indent}{name} = {value}")
     for why, names in unreadable.items():
-        label = why if why == OPTIMIZED_AWAY else f"unreadable ({why})"
+        label = why if why in (OPTIMIZED_AWAY, REGISTER_LOST) else f"unreadable ({why})"
         lines.append(f"{indent}{label}: {', '.join(names)}")
     return lines
 

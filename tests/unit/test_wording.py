@@ -41,12 +41,16 @@ def test_unreadable_variables_are_said_once() -> None:
             ("n", "3"),
             ("req", "(unreadable empty OP stack)"),
             ("p", "(unreadable read out of bounds)"),
+            ("~r0", "(unreadable empty OP stack)"),
+            ("~r0", "(unreadable empty OP stack)"),
+            ("t", "(unreadable could not read 8 bytes from register 3 (size: 0))"),
         ]
     )
     assert lines == [
         "    n = 3",
-        "    optimized away: ctx, req",
+        "    optimized away: ctx, req, ~r0",
         "    unreadable (read out of bounds): p",
+        "    in a register not saved in this frame: t",
     ]
 
 
