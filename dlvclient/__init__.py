@@ -73,6 +73,7 @@ from ._models import (
     VariableKind,
     VersionInfo,
 )
+from ._origin import FrameOrigin, GoBuildInfo, GoModule, OriginKind, frame_origin
 from ._registry import CoreRecord, CrashGroup, CrashRegistry
 from ._report import crash_report, diff_reports
 from ._results import GoroutineStack, GroupedGoroutines
@@ -134,8 +135,11 @@ __all__ = [
     "ExecutableNotFoundError",
     "ExpressionError",
     "Feature",
+    "FrameOrigin",
     "FrameVariable",
     "Function",
+    "GoBuildInfo",
+    "GoModule",
     "GoVersionError",
     "Goroutine",
     "GoroutineField",
@@ -158,6 +162,7 @@ __all__ = [
     "NoCoreError",
     "NoSuitableDelveError",
     "NotPossibleOnCoreError",
+    "OriginKind",
     "PackageBuildInfo",
     "ProtocolError",
     "Reason",
@@ -202,6 +207,7 @@ __all__ = [
     "dlvclient_home",
     "fetch_from_debuginfod",
     "find_executable",
+    "frame_origin",
     "index_exe_dir",
     "install_delve",
     "open_core",
