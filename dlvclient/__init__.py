@@ -73,6 +73,7 @@ from ._models import (
     VariableKind,
     VersionInfo,
 )
+from ._origin import FrameOrigin, GoBuildInfo, GoModule, OriginKind, frame_origin
 from ._registry import CoreRecord, CrashGroup, CrashRegistry
 from ._report import crash_report, diff_reports
 from ._results import GoroutineStack, GroupedGoroutines
@@ -137,8 +138,11 @@ __all__ = [
     "ExecutableNotFoundError",
     "ExpressionError",
     "Feature",
+    "FrameOrigin",
     "FrameVariable",
     "Function",
+    "GoBuildInfo",
+    "GoModule",
     "GoVersionError",
     "Goroutine",
     "GoroutineField",
@@ -161,6 +165,7 @@ __all__ = [
     "NoCoreError",
     "NoSuitableDelveError",
     "NotPossibleOnCoreError",
+    "OriginKind",
     "PackageBuildInfo",
     "ProtocolError",
     "Reason",
@@ -206,6 +211,7 @@ __all__ = [
     "dlvclient_home",
     "fetch_from_debuginfod",
     "find_executable",
+    "frame_origin",
     "index_exe_dir",
     "install_delve",
     "open_core",

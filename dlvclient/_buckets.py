@@ -259,7 +259,14 @@ def normalize_message(message: str) -> str:
     return _NUMBER.sub(lambda m: "0x?" if m[0].startswith("0x") else "?", message)
 
 
-def fingerprint(kind: str, signal: str | None, message: str, functions: Iterable[str]) -> str:
+def fingerprint(
+    kind: str,
+    signal: str | None,
+    message: str,
+    functions: Iterable[str],
+    *,
+    version: str = "crash/v1",
+) -> str:
     """A stable id of a crash site (32 hex digits of a SHA-256).
 
     It covers the reason kind, the signal name, the :func:`normalize_message` of the message
@@ -269,4 +276,4 @@ def fingerprint(kind: str, signal: str | None, message: str, functions: Iterable
     enter it.
     """
     names = collapse_repeats(functions)[:FINGERPRINT_FRAMES]
-    return _digest(["crash/v1", kind, signal or "", normalize_message(message), names], 32)
+    return _digest([version, kind, signal or "", normalize_message(message), names], 32)

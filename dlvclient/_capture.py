@@ -23,9 +23,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 from ._errors import CaptureError, NoCoreError
+from ._output import Tee, output_path
 from ._signals import CORE_SIGNALS, signal_name
 
 __all__ = [
@@ -314,6 +315,10 @@ class Capture:
     reason: str | None
     #: Seconds from start to exit.
     duration: float
+    #: The signal ``run_and_capture`` sent (``signal_after``), if it sent one.
+    sent_signal: int | None = None
+    #: Everything the program printed, kept beside the core (``CORE.log``), when there is one.
+    output: Path | None = None
 
     @property
     def signal_name(self) -> str | None:
@@ -321,8 +326,19 @@ class Capture:
         return None if self.signal is None else signal_name(self.signal)
 
     @property
+    def sent_signal_name(self) -> str | None:
+        """The name of the signal that was sent, such as ``"SIGQUIT"``."""
+        return None if self.sent_signal is None else signal_name(self.sent_signal)
+
+    @property
     def ending(self) -> str:
-        """How the program ended, for a message: ``was killed by SIGABRT after 0.3 s``."""
+        """How the program ended, for a message: ``was killed by SIGABRT after 0.3 s``, or
+        ``was sent SIGQUIT by capture after 30.0 s and died of SIGABRT``."""
+        sent = self.sent_signal_name
+        if sent is not None and self.signal_name is not None:
+            # Go prints its goroutines on SIGQUIT and then aborts itself: say what was sent.
+            died = "" if self.signal_name == sent else f" and died of {self.signal_name}"
+            return f"was sent {sent} by capture after {self.duration:.1f} s{died}"
         if self.signal_name is not None:
             return f"was killed by {self.signal_name} after {self.duration:.1f} s"
         return f"exited with status {self.returncode} after {self.duration:.1f} s"
@@ -341,23 +357,17 @@ def _resolve_executable(program: str, cwd: Path, env: Mapping[str, str]) -> Path
     return Path(which)
 
 
-def _tail(stream: IO[bytes], limit: int) -> str:
-    size = stream.seek(0, os.SEEK_END)
-    stream.seek(max(0, size - limit))
-    return stream.read().decode(errors="replace")
-
-
 def _wait_exit(
     proc: subprocess.Popen[bytes], timeout: float, signal_after: float | None, sig: int
-) -> tuple[int, int]:
-    """Wait for the child to end, leaving it unreaped; return (si_code, si_status)."""
+) -> tuple[int, int, bool]:
+    """Wait for the child to end, leaving it unreaped; return (si_code, si_status, sent)."""
     start = time.monotonic()
     signal_at = None if signal_after is None else start + signal_after
     while True:
         # WNOWAIT: peek, so Popen still reaps it; waitid, because only it tells CLD_DUMPED.
         info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         if info is not None:
-            return info.si_code, info.si_status
+            return info.si_code, info.si_status, signal_after is not None and signal_at is None
         now = time.monotonic()
         if signal_at is not None and now >= signal_at:
             proc.send_signal(sig)
@@ -437,6 +447,7 @@ def run_and_capture(
     signal_after: float | None = None,
     signal: int = _signal.SIGQUIT,
     output_limit: int = 1 << 20,
+    echo: BinaryIO | None = None,
 ) -> Capture:
     """Run a program until it dies and find the core it leaves.
 
@@ -446,7 +457,9 @@ def run_and_capture(
     that many seconds, for dumping a program that would not crash by itself. A program still
     running after ``timeout`` seconds is killed and :class:`CaptureError` raised; so it is
     when ``kernel.core_pattern`` sends cores where they cannot be fetched from. Of the
-    program's stdout and stderr the last ``output_limit`` bytes are kept.
+    program's stdout and stderr the last ``output_limit`` bytes are kept in the result, and
+    all of both, interleaved as printed, in ``CORE.log`` beside the core; ``echo`` (a binary
+    stream such as ``sys.stderr.buffer``) also gets everything as it is printed.
     """
     if not argv:
         raise CaptureError("argv is empty: nothing to run")
@@ -459,31 +472,38 @@ def run_and_capture(
 
     started_wall = time.time()
     started = time.monotonic()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as log:
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-c", _LIMIT_AND_EXEC, str(exe), *argv],
                 cwd=cwd,
                 env=child_env,
                 stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
             )
         except OSError as exc:
             raise CaptureError(f"could not start {argv[0]}: {exc}") from exc
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        tee = Tee([proc.stdout, proc.stderr], log, echo=echo, limit=output_limit)
         try:
-            code, status = _wait_exit(proc, timeout, signal_after, signal)
+            code, status, sent = _wait_exit(proc, timeout, signal_after, signal)
         except BaseException as exc:  # a timeout or an interrupt: leave no process behind
             proc.kill()
             proc.wait()
             if isinstance(exc, TimeoutError):
                 raise CaptureError(
                     f"{argv[0]} was still running after {timeout:g} s and was killed",
-                    output=_tail(err, output_limit),
+                    output=tee.join()[1],
                 ) from None
             raise
+        stdout, stderr = tee.join()
+        proc.stdout.close()
+        proc.stderr.close()
         proc.wait()
-        stdout, stderr = _tail(out, output_limit), _tail(err, output_limit)
+        log.seek(0)
+        printed = log.read()
     duration = time.monotonic() - started
 
     killed = code in (os.CLD_KILLED, os.CLD_DUMPED)
@@ -505,8 +525,12 @@ def run_and_capture(
         )
         target = resolve_core_pattern(pattern, facts, uses_pid=uses_pid)
         core, looked = _find_core(target, proc.pid, cwd, started_wall)
+    kept: Path | None = None
     if core is None:
         reason = _no_core_reason(returncode, sig, dumped, looked)
+    else:
+        kept = output_path(core)
+        kept.write_bytes(printed)
     return Capture(
         argv=tuple(argv),
         cwd=cwd,
@@ -519,6 +543,8 @@ def run_and_capture(
         core=core,
         reason=reason,
         duration=duration,
+        sent_signal=signal if sent else None,
+        output=kept,
     )
 
 

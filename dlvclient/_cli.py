@@ -48,6 +48,7 @@ from ._errors import (
 )
 from ._goprint import variable_text
 from ._models import EvalScope, Goroutine, GoroutineField, GoroutineFilter
+from ._output import output_path
 from ._report import crash_report, diff_reports
 from ._schema import CrashReport, Similarity
 from ._session import open_core
@@ -358,16 +359,25 @@ async def _waits(args: argparse.Namespace) -> None:
 
 
 def _capture(argv: Sequence[str], cwd: Path, args: argparse.Namespace) -> tuple[Path, Path]:
-    """Run ``argv`` until it crashes; return its executable and core, or raise _NoCore."""
+    """Run ``argv`` until it crashes; return its executable and core, or raise _NoCore.
+
+    What the program prints goes to stderr as it prints it (stdout is the report's) and to
+    CORE.log beside the core."""
     try:
         capture = run_and_capture(
-            argv, cwd=cwd, timeout=args.run_timeout, signal_after=args.signal_after
+            argv,
+            cwd=cwd,
+            timeout=args.run_timeout,
+            signal_after=args.signal_after,
+            echo=sys.stderr.buffer,
         )
         core = require_core(capture)
     except CaptureError as exc:
         raise _NoCore(str(exc)) from None
     _note(f"{argv[0]} {capture.ending}")
     _note(f"core: {core}")
+    if capture.output is not None:
+        _note(f"its output: {capture.output}")
     return _executable(argv[0], cwd), core
 
 
@@ -438,10 +448,17 @@ async def _analyse(
     args: argparse.Namespace, exe: str, core: str, rules: Sequence[tuple[str, str]] = ()
 ) -> CrashReport:
     """The crash report of one core; ``rules`` are the --substitute-path pairs."""
+    printed = getattr(args, "program_output", None)
+    if printed is None and output_path(core).is_file():
+        printed = str(output_path(core))
     async with _session(args, exe, core) as client:
         with _Progress(f"reading goroutine stacks of {Path(core).name}") as progress:
             return await crash_report(
-                client, similarity=args.similarity, substitute_path=rules, progress=progress
+                client,
+                similarity=args.similarity,
+                substitute_path=rules,
+                progress=progress,
+                program_output=printed,
             )
 
 
@@ -555,6 +572,12 @@ def _report_options() -> argparse.ArgumentParser:
         action="append",
         metavar="FROM=TO",
         help="read sources from TO where the binary says FROM (repeatable; first match wins)",
+    )
+    group.add_argument(
+        "--program-output",
+        metavar="FILE",
+        help="the program's output, whose runtime header confirms the reason "
+        "(default: CORE.log beside the core, as capture writes it, when present)",
     )
     return parent
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import NamedTuple
 
+from ._culprit import culprit_sentence, dump_sentence
 from ._goprint import variable_text
 from ._models import Goroutine, GoroutineStatus, Location, Stackframe
 from ._schema import (
@@ -159,6 +160,8 @@ def reason_lines(reason: Reason) -> list[str]:
     """What ended the program, worded as the Go runtime prints it."""
     if reason.kind is ReasonKind.NONE:
         return ["no crash: the core shows no panic, fatal error or fatal signal"]
+    if reason.kind is ReasonKind.GOROUTINE_DUMP:
+        return [reason.message]  # the sentence under it says who sent which signal
     prefix = {ReasonKind.PANIC: "panic: ", ReasonKind.FATAL_ERROR: "fatal error: "}
     lines = [prefix.get(reason.kind, "") + reason.message]
     if reason.signal is not None and reason.kind is not ReasonKind.SIGNAL:
@@ -184,6 +187,8 @@ def _crash_site(report: CrashReport) -> str:
     """Which goroutine crashed, and in which user function; empty when nothing crashed."""
     if report.reason.kind is ReasonKind.NONE:
         return ""
+    if report.reason.kind is ReasonKind.GOROUTINE_DUMP:
+        return dump_sentence(report)
     who = (
         f"goroutine {report.goroutine_id}"
         if report.goroutine_id is not None
@@ -194,7 +199,7 @@ def _crash_site(report: CrashReport) -> str:
     top = report.top_user_frame
     if top is None:
         return f"crashed in {who}"
-    return f"crashed in {who}, in {top.function}\n    at {top.file}:{top.line}"
+    return f"crashed in {who}, {culprit_sentence(report)}\n    at {top.file}:{top.line}"
 
 
 def _frame_number(report: CrashReport, index: int) -> int:

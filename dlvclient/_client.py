@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -18,6 +19,7 @@ from ._errors import (
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
+from ._origin import GoBuildInfo, load_build_info
 from ._pipeline import InFlight, pipelined
 from ._report import crash_report
 from ._results import GoroutineStack, GroupedGoroutines
@@ -70,6 +72,9 @@ class AsyncClient:
         self._process = process
         self.default_timeout = default_timeout
         self._version_info: m.VersionInfo | None = None
+        #: The executable open_core was given (for its embedded build info).
+        self._executable: Path | None = None
+        self._build: GoBuildInfo | None = None
 
     # --- plumbing ---------------------------------------------------------------------------------
 
@@ -292,6 +297,13 @@ class AsyncClient:
                 if goroutine.id == goroutine_id:
                     return goroutine
         raise UnknownGoroutineError(f"unknown goroutine {goroutine_id}", method="ListGoroutines")
+
+    async def switch_thread(
+        self, thread_id: int, *, timeout: float | None = None
+    ) -> m.DebuggerState:
+        """Make ``thread_id`` the current thread, so ``-1`` scopes and stacks refer to it."""
+        params = {"name": "switchThread", "threadID": thread_id}
+        return (await self._call("Command", params, m.CommandOut, timeout)).state
 
     async def threads(self, *, timeout: float | None = None) -> list[m.Thread]:
         """The OS threads recorded in the core."""
@@ -644,6 +656,17 @@ class AsyncClient:
             params["Filter"] = filter
         out = await self._call("ListPackagesBuildInfo", params, m.ListPackagesBuildInfoOut, timeout)
         return out.list
+
+    async def go_build_info(self) -> GoBuildInfo | None:
+        """The program's modules (main module, dependencies and versions), read once.
+
+        From the executable's embedded build info when this session opened it, otherwise
+        inferred from Delve's package list; None when neither says anything. Pass it to
+        :meth:`Stackframe.origin_in` to tell the program's own frames from its dependencies'.
+        """
+        if self._build is None:
+            self._build = await load_build_info(self, self._executable)
+        return self._build
 
     # --- triage -----------------------------------------------------------------------------------
 

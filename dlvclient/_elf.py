@@ -72,6 +72,7 @@ _NHDR = struct.Struct("<III")
 # Bounds on what a malformed header can make us allocate; real files stay far below them.
 _MAX_SECTION_READ = 64 << 20
 _MAX_NOTE_DESC = 64 << 20
+_MAX_BUILDINFO = 1 << 20
 # Where Delve looks for split-off debug info by default.
 _DEBUG_DIRS = (Path("/usr/lib/debug"),)
 # The kernel dumps the first page of each ELF mapping (coredump_filter bit 4); look no further.
@@ -132,6 +133,9 @@ class ElfInfo:
     gnu_build_id: BuildId | None
     #: The Go release that built it (``go1.26.8``), from ``.go.buildinfo`` when present.
     go_version: str | None
+    #: The module information ``go version -m`` prints (path, mod, dep, build lines), from
+    #: ``.go.buildinfo`` when present; see :mod:`dlvclient._origin`.
+    modinfo: str | None = None
 
 
 @dataclass(frozen=True)
@@ -543,7 +547,7 @@ def _parse_executable(p: Path, r: _Reader) -> ElfInfo:
         debug_file=debug_file,
         go_build_id=_build_id(r, sections, ".note.go.buildid", "go"),
         gnu_build_id=gnu_build_id,
-        go_version=_go_version(r, sections),
+        **_go_buildinfo(r, sections),
     )
 
 
@@ -618,19 +622,34 @@ def _separate_debug_file(
     return next((place for place in places if place.is_file()), None)
 
 
-def _go_version(r: _Reader, sections: dict[str, _Section]) -> str | None:
-    """Read the Go version inlined in .go.buildinfo (Go 1.18 and later)."""
+def _go_buildinfo(r: _Reader, sections: dict[str, _Section]) -> dict[str, str | None]:
+    """Read the Go version and module info inlined in .go.buildinfo (Go 1.18 and later)."""
+    none: dict[str, str | None] = {"go_version": None, "modinfo": None}
     section = sections.get(".go.buildinfo")
     if section is None or section[0] == _SHT_NOBITS:
-        return None
+        return none
     offset, size = section[3], section[4]
     try:
-        data = r.read(offset, min(size, 32 + 10 + 128), ".go.buildinfo")
+        data = r.read(offset, min(size, _MAX_BUILDINFO), ".go.buildinfo")
     except _Bad:
-        return None
+        return none
     if not data.startswith(b"\xff Go buildinf:") or len(data) < 33 or not data[15] & 2:
-        return None  # older layout: the version sits behind pointers; not worth chasing
-    length, shift, pos = 0, 0, 32
+        return none  # older layout: the strings sit behind pointers; not worth chasing
+    version, pos = _varint_string(data, 32)
+    if not version:
+        return none
+    modinfo, _ = _varint_string(data, pos)
+    # cmd/go wraps the text in two 16-byte sentinels.
+    text = modinfo[16:-16] if len(modinfo) > 32 else b""
+    return {
+        "go_version": version.decode("utf-8", "replace"),
+        "modinfo": text.decode("utf-8", "replace") or None,
+    }
+
+
+def _varint_string(data: bytes, pos: int) -> tuple[bytes, int]:
+    """The uvarint-prefixed string at ``pos`` and the offset after it (b"" if cut short)."""
+    length, shift = 0, 0
     while pos < len(data):
         byte = data[pos]
         pos += 1
@@ -639,9 +658,7 @@ def _go_version(r: _Reader, sections: dict[str, _Section]) -> str | None:
         if not byte & 0x80:
             break
     text = data[pos : pos + length]
-    if len(text) != length or not text:
-        return None
-    return text.decode("utf-8", "replace")
+    return (text, pos + length) if len(text) == length else (b"", pos)
 
 
 # --- the core ------------------------------------------------------------------------------------

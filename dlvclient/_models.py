@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Final, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -36,6 +36,9 @@ from ._kinds import VariableKind
 from ._quoting import go_quote
 from ._version import Version, parse_delve_version, parse_go_version
 from ._waitreason import wait_reason_string
+
+if TYPE_CHECKING:
+    from ._origin import FrameOrigin, GoBuildInfo
 
 __all__ = [
     "Ancestor",
@@ -416,6 +419,20 @@ class _CodePosition(DelveModel):
         count as user code, as in Delve.
         """
         return not _is_user_function(self.function_name)
+
+    @property
+    def origin(self) -> FrameOrigin:
+        """Where this code comes from (runtime, stdlib, dependency, main module, C), judged
+        from the function name and file path; :meth:`origin_in` is exact for a build."""
+        from ._origin import frame_origin
+
+        return frame_origin(self.function_name, self.file)
+
+    def origin_in(self, build: GoBuildInfo | None) -> FrameOrigin:
+        """Where this code comes from in ``build`` (from :meth:`AsyncClient.go_build_info`)."""
+        from ._origin import frame_origin
+
+        return frame_origin(self.function_name, self.file, build)
 
 
 class Location(_CodePosition):

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 
 from . import _models as m
+from ._origin import GoBuildInfo
 from ._results import GoroutineStack
 
 __all__ = ["ReadClient"]
@@ -27,6 +28,14 @@ class ReadClient(Protocol):
     async def pid(self, *, timeout: float | None = None) -> int: ...
 
     async def build_id(self, *, timeout: float | None = None) -> str: ...
+
+    async def threads(self, *, timeout: float | None = None) -> list[m.Thread]: ...
+
+    async def switch_thread(
+        self, thread_id: int, *, timeout: float | None = None
+    ) -> m.DebuggerState: ...
+
+    async def go_build_info(self) -> GoBuildInfo | None: ...
 
     async def stacktrace(
         self,

@@ -8,6 +8,7 @@ by stack. :func:`diff_reports` compares the buckets of two dumps.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -16,13 +17,19 @@ from typing import TypeVar
 
 import anyio
 
-from ._buckets import Bucketer, diff_buckets, fingerprint
+from ._buckets import Bucketer, diff_buckets
+from ._culprit import CRASH_FINGERPRINT, DUMP_FINGERPRINT, crash_fingerprint
+from ._culprit import dump_fingerprint as _dump_fingerprint
+from ._dump import original_signal, read_sent_signal
 from ._errors import DlvError, InvalidArgumentError
 from ._goprint import variable_text
 from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
+from ._origin import GoBuildInfo, OriginKind, culprit_index, frame_origin
+from ._output import read_runtime_header
 from ._protocols import ReadClient
 from ._quoting import go_quote
 from ._schema import (
+    Bucket,
     CodeLocation,
     CrashReport,
     FrameVariable,
@@ -384,8 +391,24 @@ async def _throw_text(client: ReadClient, site: _Site) -> str:
 
 
 async def _handler_reason(client: ReadClient, site: _Site, notes: list[str]) -> Reason:
+    sent = (
+        await read_sent_signal(client, site.scope, site.frames, site.index) if site.scoped else None
+    )
+    if sent is not None and sent.sent:
+        pid = await _optional(client.pid(), "pid", notes)
+        sent = await original_signal(client, sent, pid=pid, thread_id=site.thread_id)
+        return Reason(
+            kind=ReasonKind.GOROUTINE_DUMP,
+            message=go_signal_text(sent.number),
+            signal=go_signal_name(sent.number),
+            signal_code=sent.code,
+            sender_pid=sent.sender_pid,
+            sender_uid=sent.sender_uid,
+        )
     value = await _arg(client, site, site.index, "sig")
     number = value.to_python() if value is not None else None
+    if not isinstance(number, int) and sent is not None:
+        number = sent.number
     if not isinstance(number, int):
         notes.append("the signal number is not readable in runtime.sighandler")
         return Reason(kind=ReasonKind.SIGNAL, message="unknown signal")
@@ -470,6 +493,7 @@ async def _report_frames(
     *,
     detail_frames: int,
     sources: _Sources,
+    build: GoBuildInfo | None,
 ) -> list[ReportFrame]:
     out: list[ReportFrame] = []
     detailed = 0
@@ -481,6 +505,7 @@ async def _report_frames(
             pc=frame.pc,
             is_runtime=frame.is_runtime,
             frame=number,
+            origin=frame.origin_in(build),
         )
         if number is not None and not frame.is_runtime and detailed < detail_frames:
             detailed += 1
@@ -567,6 +592,7 @@ async def crash_report(
     substitute_path: Sequence[tuple[str, str]] = (),
     progress: Callable[[int], None] | None = None,
     waits: bool = True,
+    program_output: str | os.PathLike[str] | None = None,
 ) -> CrashReport:
     """Analyse the core behind ``client``: why the program died, where, and what every
     goroutine was doing.
@@ -580,6 +606,9 @@ async def crash_report(
     number of distinct stacks; ``progress`` is called with the count of stacks read so far.
     With ``waits``, the same pass also finds what every blocked goroutine waits on
     (:func:`dlvclient.waits`).
+    ``program_output`` is the program's output saved beside the core (``capture`` writes
+    ``CORE.log``): the runtime's header there confirms the reason, or fills in what the core
+    could not tell.
     """
     level = _level(similarity)
     if depth < 1 or detail_frames < 0 or context_lines < 0 or max_ids < 1:
@@ -588,7 +617,11 @@ async def crash_report(
         )
     notes: list[str] = []
     info = await client.version()
+    build = await client.go_build_info()
     site = await _locate(client, depth)
+    # The reason first: a goroutine dump claims no crashed goroutine in its buckets.
+    reason = await _reason(client, site, notes) if site is not None else None
+    dump = reason is not None and reason.kind is ReasonKind.GOROUTINE_DUMP
     bucketer = Bucketer(level, max_ids=max_ids)
     collector = WaitsCollector(info.target_go_version or None) if waits else None
     summary, found = await _scan_goroutines(
@@ -596,7 +629,7 @@ async def crash_report(
         go_version=info.target_go_version or None,
         bucketer=bucketer,
         depth=depth,
-        crashed_id=site.goroutine_id if site else None,
+        crashed_id=site.goroutine_id if site is not None and not dump else None,
         find_crash=site is None,
         progress=progress,
         waits=collector,
@@ -605,31 +638,34 @@ async def crash_report(
     if blocked is not None:
         notes += [f"waits: {note}" for note in blocked.notes]
     site = site or found
+    frames: list[ReportFrame] = []
     if site is None:
         reason = Reason(kind=ReasonKind.NONE, message="")
-        frames: list[ReportFrame] = []
-    else:
+    elif reason is None:
         reason = await _reason(client, site, notes)
+    if site is not None and not dump:
         sources = _Sources(substitute_path, context_lines)
-        frames = await _report_frames(client, site, detail_frames=detail_frames, sources=sources)
-    top = next((f for f in frames if not f.is_runtime), None)
+        frames = await _report_frames(
+            client, site, detail_frames=detail_frames, sources=sources, build=build
+        )
+    if program_output is not None:
+        reason = await _confirm(reason, program_output, notes)
+    buckets = _with_origins(bucketer.buckets(), build)
+    top, crash_site = _culprit(frames)
     return CrashReport(
-        goroutine_id=site.goroutine_id if site else None,
+        goroutine_id=site.goroutine_id if site is not None and not dump else None,
         thread_id=site.thread_id if site else None,
         reason=reason,
-        top_user_frame=CodeLocation(function=top.function, file=top.file, line=top.line)
-        if top
-        else None,
+        top_user_frame=top,
+        crash_site=crash_site,
         frames=frames,
         goroutines=summary,
         similarity=level,
-        buckets=bucketer.buckets(),
-        fingerprint=fingerprint(
-            reason.kind.value,
-            reason.signal,
-            reason.message,
-            (f.function for f in frames if not f.is_runtime),
-        ),
+        buckets=buckets,
+        fingerprint=_dump_fingerprint(buckets)
+        if dump
+        else crash_fingerprint(reason.kind.value, reason.signal, reason.message, frames),
+        fingerprint_version=DUMP_FINGERPRINT if dump else CRASH_FINGERPRINT,
         go_version=str(info.target_go) if info.target_go else (info.target_go_version or None),
         delve_version=str(info.delve) if info.delve else None,
         build_id=await _optional(client.build_id(), "build id", notes),
@@ -637,7 +673,78 @@ async def crash_report(
         notes=notes,
         waits=blocked.objects if blocked else [],
         wait_hints=blocked.hints if blocked else [],
+        program_output=os.fspath(program_output) if program_output is not None else None,
     )
+
+
+_HEADER_KINDS = {
+    "panic": ReasonKind.PANIC,
+    "fatal_error": ReasonKind.FATAL_ERROR,
+    "signal": ReasonKind.GOROUTINE_DUMP,
+}
+
+
+async def _confirm(reason: Reason, path: str | os.PathLike[str], notes: list[str]) -> Reason:
+    """The reason checked against the runtime's header in the program's output."""
+    try:
+        header = await anyio.to_thread.run_sync(read_runtime_header, path)
+    except OSError as exc:
+        notes.append(f"the program's output {os.fspath(path)} could not be read: {exc}")
+        return reason
+    if header is None:
+        notes.append(f"the program's output {os.fspath(path)} holds no runtime header")
+        return reason
+    kind = _HEADER_KINDS[header.kind]
+    if header.kind == "signal" and header.signal_code is not None and header.signal_code > 0:
+        kind = ReasonKind.SIGNAL  # a fault outside Go code, not a dump
+    update: dict[str, object] = {"runtime_header": header.line}
+    unread = reason.message.startswith("unknown ") or reason.kind is ReasonKind.NONE
+    if unread and kind is not ReasonKind.GOROUTINE_DUMP:
+        # The core could not tell; the runtime said it.
+        update |= {"kind": kind, "message": header.message}
+        update["signal"] = reason.signal or header.signal
+        notes.append(f"the reason comes from the program's output: {header.line!r}")
+    elif kind is not reason.kind or (header.signal and header.signal != reason.signal):
+        if kind is ReasonKind.GOROUTINE_DUMP and reason.kind is ReasonKind.SIGNAL and unread:
+            update |= {"kind": kind, "message": header.message, "signal": header.signal}
+        else:
+            notes.append(
+                f"the program's output says {header.line!r}, but the core reads as a "
+                f"{reason.kind.value}{f' ({reason.signal})' if reason.signal else ''}"
+            )
+    return reason.model_copy(update=update)
+
+
+def _with_origins(buckets: list[Bucket], build: GoBuildInfo | None) -> list[Bucket]:
+    """The buckets with each frame's origin filled in (which their culprits go by)."""
+    for bucket in buckets:
+        bucket.frames = [
+            f.model_copy(update={"origin": frame_origin(f.function, f.file, build)})
+            for f in bucket.frames
+        ]
+    return buckets
+
+
+def _location(frame: ReportFrame) -> CodeLocation:
+    return CodeLocation(
+        function=frame.function, file=frame.file, line=frame.line, origin=frame.origin
+    )
+
+
+def _culprit(frames: Sequence[ReportFrame]) -> tuple[CodeLocation | None, CodeLocation | None]:
+    """The culprit (first in-app frame...) and the crash site when it is another frame."""
+    index = culprit_index(frames)
+    if index is None:
+        return None, None
+    site = next(
+        (
+            i
+            for i, f in enumerate(frames)
+            if f.origin is None or f.origin.kind is not OriginKind.RUNTIME
+        ),
+        index,
+    )
+    return _location(frames[index]), _location(frames[site]) if site != index else None
 
 
 async def _optional(call: Awaitable[_T], what: str, notes: list[str]) -> _T | None:

@@ -12,6 +12,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._origin import FrameOrigin, culprit_index
+
 __all__ = [
     "Bucket",
     "BucketChange",
@@ -73,6 +75,11 @@ class BucketFrame(ReportModel):
     line: int = Field(description="Line number in that file.")
     is_runtime: bool = Field(
         description="True for Go runtime internals (unexported runtime.*, internal/...)."
+    )
+    origin: FrameOrigin | None = Field(
+        None,
+        description="Where the code comes from ('runtime', 'stdlib', 'dependency', 'main', "
+        "'c'), as for the report's frames; null when not classified.",
     )
 
     @property
@@ -145,8 +152,12 @@ class Bucket(ReportModel):
 
     @property
     def culprit(self) -> BucketFrame | None:
-        """The first frame worth reading: the innermost one outside the Go runtime (below
-        ``runtime.gopark`` and the like), or None for the runtime's own goroutines."""
+        """The frame to read first: the innermost frame of the program's own main module, else
+        of a dependency, else of the standard library (by the frames' ``origin``); without
+        origins, the innermost frame outside the Go runtime."""
+        index = culprit_index(self.frames)
+        if index is not None:
+            return self.frames[index]
         return next((frame for frame in self.frames if not frame.is_runtime), None)
 
 
@@ -186,6 +197,7 @@ class ReasonKind(str, Enum):
     PANIC = "panic"
     FATAL_ERROR = "fatal_error"
     SIGNAL = "signal"
+    GOROUTINE_DUMP = "goroutine_dump"
     NONE = "none"
 
 
@@ -194,8 +206,10 @@ class Reason(ReportModel):
 
     kind: ReasonKind = Field(
         description="'panic' (an unrecovered panic), 'fatal_error' (the runtime threw: "
-        "'fatal error: ...'), 'signal' (a signal the runtime does not turn into a panic, e.g. "
-        "SIGQUIT) or 'none' (a snapshot of a process that was not crashing)."
+        "'fatal error: ...'), 'signal' (a fault signal the runtime does not turn into a panic, "
+        "e.g. SIGSEGV in C code), 'goroutine_dump' (a signal that was sent, not caused by a "
+        "fault: `kill -QUIT`, the program signalling itself, `capture --signal-after`; no "
+        "goroutine crashed) or 'none' (a snapshot of a process that was not crashing)."
     )
     message: str = Field(
         description="The text after 'panic: ' or 'fatal error: ' (for a signal, Go's "
@@ -216,6 +230,18 @@ class Reason(ReportModel):
         None,
         description="Program counter where the signal struck (Go's 'pc=' or 'PC='); null "
         "without a signal or when Delve cannot unwind the signal frame exactly.",
+    )
+    sender_pid: int | None = Field(
+        None,
+        description="For a signal sent by a process (si_code SI_USER, SI_TKILL, SI_QUEUE): "
+        "the sender's pid (the dumped pid itself when the program signalled itself).",
+    )
+    sender_uid: int | None = Field(None, description="The sender's uid, with `sender_pid`.")
+    runtime_header: str | None = Field(
+        None,
+        description="The header Go's runtime printed before its traceback ('panic: ...', "
+        "'SIGQUIT: quit'), from the program's output kept beside the core (`capture` writes "
+        "CORE.log); null without that file.",
     )
 
 
@@ -243,6 +269,11 @@ class CodeLocation(ReportModel):
     function: str = Field(description="Fully qualified function name.")
     file: str = Field(description="Source file as recorded in the executable.")
     line: int = Field(description="Line number.")
+    origin: FrameOrigin | None = Field(
+        None,
+        description="Where the code comes from: 'runtime', 'stdlib', 'dependency' (with "
+        "module and version), 'main' (the program's own main module) or 'c'.",
+    )
 
 
 class ReportFrame(CodeLocation):
@@ -382,7 +413,14 @@ class CrashReport(ReportModel):
     )
     reason: Reason = Field(description="What ended the program.")
     top_user_frame: CodeLocation | None = Field(
-        description="The innermost frame outside the Go runtime: where to start reading."
+        description="The culprit, where to start reading: the innermost frame of the "
+        "program's own main module, else of a dependency, else of the standard library; null "
+        "for a goroutine dump."
+    )
+    crash_site: CodeLocation | None = Field(
+        None,
+        description="The innermost frame outside the Go runtime, where the fault happened, "
+        "when it is not `top_user_frame` (a crash inside a dependency or the standard library).",
     )
     frames: list[ReportFrame] = Field(
         description="The crashed stack, innermost first, starting at the frame that raised the "
@@ -396,8 +434,14 @@ class CrashReport(ReportModel):
         "user buckets, then runtime-internal ones, each largest first."
     )
     fingerprint: str = Field(
-        description="Stable id of the crash site: equal for two cores of the same bug, "
-        "different for different bugs (see dlvclient._buckets.fingerprint)."
+        description="Stable id of the crash: equal for two cores of the same bug, different "
+        "for different bugs; for a goroutine dump, equal for two dumps of the same hang and "
+        "never equal to a crash's (algorithm: see `fingerprint_version`)."
+    )
+    fingerprint_version: str = Field(
+        "crash/v2",
+        description="The fingerprint's algorithm: 'crash/v2' (in-app frames first) or "
+        "'dump/v1' (the largest blocked buckets), as docs/report-schema.md describes.",
     )
     go_version: str | None = Field(description="Go version the program was built with.")
     delve_version: str | None = Field(description="Version of the Delve that read the core.")
@@ -412,6 +456,9 @@ class CrashReport(ReportModel):
     wait_hints: list[str] = Field(
         default_factory=list,
         description="Hints about the blocked goroutines as a whole (labelled 'hint:').",
+    )
+    program_output: str | None = Field(
+        None, description="The file of the program's output the report read, if any."
     )
 
 

@@ -135,6 +135,7 @@ async def open_core(
                 detach_on_close=True,
             ) as client:
                 process.serving = True
+                client._executable = exe_path  # for its embedded build info
                 yield client
         finally:
             await process.stop()

@@ -231,6 +231,7 @@ class Client:
     goroutine = _Blocking(AsyncClient.goroutine)
     threads = _Blocking(AsyncClient.threads)
     thread = _Blocking(AsyncClient.thread)
+    switch_thread = _Blocking(AsyncClient.switch_thread)
     stacktrace = _Blocking(AsyncClient.stacktrace)
     goroutine_stacks = _BlockingIter(AsyncClient.goroutine_stacks, batch=_SMALL_BATCH)
     ancestors = _Blocking(AsyncClient.ancestors)
@@ -249,6 +250,7 @@ class Client:
     find_location = _Blocking(AsyncClient.find_location)
     dynamic_libraries = _Blocking(AsyncClient.dynamic_libraries)
     build_info = _Blocking(AsyncClient.build_info)
+    go_build_info = _Blocking(AsyncClient.go_build_info)
     crash_report = _Blocking(AsyncClient.crash_report)
     waits = _Blocking(AsyncClient.waits)
 

@@ -308,7 +308,9 @@ def _quickstarts() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("where", "code"), _quickstarts(), ids=[w for w, _ in _quickstarts()])
 def test_quickstart_runs(where: str, code: str, seed_case: CoreCase, tmp_path: Path) -> None:
     assert len(code.splitlines()) <= 20, f"{where}: the quickstart is meant to stay short"
-    # The folder the text describes: the crashed executable as ./main, its core as ./core.
+    # The folder the text describes: the crashed executable as ./seed (what `dlvclient demo
+    # --keep DIR` leaves; ./main on the site's page), its core as ./core.
+    link(seed_case.exe, tmp_path / "seed")
     link(seed_case.exe, tmp_path / "main")
     link(seed_case.core, tmp_path / "core")
     script = tmp_path / "quickstart.py"

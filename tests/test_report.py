@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -99,7 +100,9 @@ CASES = [
         goroutine="none",
     ),
     Expected("overflow", ReasonKind.FATAL_ERROR, "stack overflow", "main.descend", "func descend("),
-    Expected("healthy", ReasonKind.SIGNAL, "SIGQUIT: quit", goroutine="none", signal="SIGQUIT"),
+    Expected(
+        "healthy", ReasonKind.GOROUTINE_DUMP, "SIGQUIT: quit", goroutine="none", signal="SIGQUIT"
+    ),
     Expected("snapshot", ReasonKind.NONE, "", goroutine="none"),
     Expected(
         "stuck",
@@ -159,7 +162,7 @@ async def test_crash_report(leg: Leg, cores: CoreFactory, expected: Expected) ->
         assert top is not None
         assert (top.function, top.line) == (expected.function, line_of(case, expected.marker))
         assert Path(top.file).name == "main.go"
-    if expected.kind is ReasonKind.NONE:
+    if expected.kind in (ReasonKind.NONE, ReasonKind.GOROUTINE_DUMP):
         assert report.frames == []
     else:
         # Like Go's traceback, the frames start where the crash was raised.
@@ -179,9 +182,9 @@ async def test_signal_details(leg: Leg, cores: CoreFactory) -> None:
     assert seed.reason.fault_address  # "unexpected fault address 0x..."
     assert seed.reason.signal_code == 2  # SEGV_ACCERR: a write to read-only memory
     healthy = await report_of(cores(leg, "healthy"))
-    # Delve 1.20 unwinds a signal frame into the interrupted function's caller, so where
-    # SIGQUIT arrived is only known from Delve 1.27 on.
-    assert (healthy.reason.pc is not None) is (leg.name == "current")
+    # A dump: the signal this process sent (the core's own siginfo says SIGABRT), and by whom.
+    assert (healthy.reason.signal, healthy.reason.signal_code) == ("SIGQUIT", 0)  # SI_USER
+    assert healthy.reason.sender_pid == os.getpid()
     assert healthy.reason.fault_address is None
 
 

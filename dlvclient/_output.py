@@ -1,0 +1,115 @@
+"""The program's own output around a crash: kept next to its core, and read back for the report.
+
+``capture`` passes what the program prints through (to stderr, so stdout stays the report's)
+and saves it as ``CORE.log`` beside the core (:func:`output_path`). Go's runtime prints a header
+before its traceback (``panic: ...``, ``fatal error: ...``, ``SIGQUIT: quit``); a report of the
+core finds it there (:func:`runtime_header`) and checks its own reading against it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+__all__ = ["RuntimeHeader", "Tee", "output_path", "read_runtime_header", "runtime_header"]
+
+# Only this much of a long log is read back: the crash is at its end.
+_READ_LIMIT = 16 << 20
+_HEADER = re.compile(r"^(?:(panic|fatal error): (.*)|(SIG[A-Z0-9]+): (.*))$")
+# A header is followed within a few lines by one of these (a log line that looks like one is not).
+_FOLLOWERS = ("goroutine ", "[signal ", "PC=", "runtime stack:", "panic: ", "\t")
+_SIGNAL_LINE = re.compile(r"^\[signal (SIG[A-Z0-9]+)")
+_SIGCODE = re.compile(r"\bsigcode=(-?\d+)")
+
+
+def output_path(core: str | os.PathLike[str]) -> Path:
+    """Where the output of the program that left ``core`` is kept: ``CORE.log`` beside it."""
+    path = Path(os.fspath(core))
+    return path.with_name(path.name + ".log")
+
+
+@dataclass(frozen=True)
+class RuntimeHeader:
+    """The line Go's runtime printed before its traceback, and what it says."""
+
+    #: "panic", "fatal_error" or "signal" (``SIGQUIT: quit``).
+    kind: str
+    #: The text after ``panic: ``/``fatal error: ``, or the whole ``SIGQUIT: quit`` line.
+    message: str
+    #: The signal: of a ``[signal ...]`` line, or of the ``SIG...:`` header.
+    signal: str | None
+    #: ``sigcode=`` of a signal header (0: sent by a process).
+    signal_code: int | None
+    #: The header line as printed.
+    line: str
+
+
+def runtime_header(text: str) -> RuntimeHeader | None:
+    """The first runtime header in a program's output, or None when it printed none."""
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        match = _HEADER.match(line)
+        if match is None:
+            continue
+        after = lines[index + 1 : index + 5]
+        if not any(follow.startswith(_FOLLOWERS) for follow in after):
+            continue
+        if match[1] is not None:
+            signal = next((m[1] for m in map(_SIGNAL_LINE.match, after) if m), None)
+            kind = "panic" if match[1] == "panic" else "fatal_error"
+            return RuntimeHeader(kind, match[2], signal, None, line)
+        code = next((int(m[1]) for m in map(_SIGCODE.search, after) if m), None)
+        return RuntimeHeader("signal", line, match[3], code, line)
+    return None
+
+
+def read_runtime_header(path: str | os.PathLike[str]) -> RuntimeHeader | None:
+    """The runtime header in the output file at ``path`` (its last 16 MiB), if any."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - _READ_LIMIT))
+        return runtime_header(f.read().decode("utf-8", "replace"))
+
+
+class Tee:
+    """Copies a child's pipes to one log file (in arrival order), to ``echo`` and to tails."""
+
+    def __init__(
+        self, pipes: Sequence[IO[bytes]], log: BinaryIO, *, echo: BinaryIO | None, limit: int
+    ) -> None:
+        self._log = log
+        self._echo = echo
+        self._limit = limit
+        self._lock = threading.Lock()
+        self.tails = [bytearray() for _ in pipes]
+        self._threads = [
+            threading.Thread(target=self._copy, args=(pipe, tail), daemon=True)
+            for pipe, tail in zip(pipes, self.tails, strict=True)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _copy(self, pipe: IO[bytes], tail: bytearray) -> None:
+        fd = pipe.fileno()
+        while chunk := os.read(fd, 65536):
+            with self._lock:
+                self._log.write(chunk)
+                if self._echo is not None:
+                    self._echo.write(chunk)
+                    self._echo.flush()
+            tail += chunk
+            if len(tail) > 2 * self._limit:
+                del tail[: len(tail) - self._limit]
+
+    def join(self, timeout: float = 5.0) -> list[str]:
+        """Wait for the pipes to close (the child and what it started are gone); the tails."""
+        for thread in self._threads:
+            thread.join(timeout)
+        with self._lock:
+            self._log.flush()
+        return [bytes(tail[-self._limit :]).decode(errors="replace") for tail in self.tails]

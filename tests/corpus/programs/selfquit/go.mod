@@ -1,0 +1,3 @@
+module example.com/selfquit
+
+go 1.19
