@@ -37,7 +37,13 @@ from ._version import Version
 __all__ = ["WaitsCollector", "waits"]
 
 
-_CHAN_REASONS = {"chan receive": WaitKind.CHAN_RECV, "chan send": WaitKind.CHAN_SEND}
+# "(durable)": the same waits inside a testing/synctest bubble (Go 1.24+).
+_CHAN_REASONS = {
+    "chan receive": WaitKind.CHAN_RECV,
+    "chan send": WaitKind.CHAN_SEND,
+    "chan receive (durable)": WaitKind.CHAN_RECV,
+    "chan send (durable)": WaitKind.CHAN_SEND,
+}
 _SEMA_REASONS = frozenset(
     {
         "semacquire",
@@ -45,6 +51,7 @@ _SEMA_REASONS = frozenset(
         "sync.RWMutex.RLock",
         "sync.RWMutex.Lock",
         "sync.WaitGroup.Wait",
+        "sync.WaitGroup.Wait (durable)",
     }
 )
 _NAMED_REASONS = {
@@ -54,6 +61,7 @@ _NAMED_REASONS = {
     "sleep": WaitKind.SLEEP,
     "IO wait": WaitKind.IO_WAIT,
     "select": WaitKind.SELECT,
+    "select (durable)": WaitKind.SELECT,
     "sync.Cond.Wait": WaitKind.COND,
 }
 _GC_REASON = re.compile(r"GC|garbage collection|force gc|stopping the world")
