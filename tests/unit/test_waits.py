@@ -67,7 +67,7 @@ def test_collector_skips_running_and_runtime_goroutines() -> None:
     )
     collector.add(running, [])
     collector.add(system, [])
-    assert (collector.total, collector.active, collector.blocked) == (2, 1, [])
+    assert (collector.total, collector.active, collector.blocked) == (2, 1, 0)
 
 
 def test_waits_text_names_each_object_where_its_goroutines_block() -> None:
