@@ -41,7 +41,7 @@ LABELS = {
     "sync": "(c) dlvclient.sync",
     "terminal": "(d) dlv terminal",
     "report": "(e) crash_report",
-    "waits": "(g) waits",
+    "waits": "(i) waits",
     "rtt": "(f) GetVersion round trip",
 }
 
@@ -276,7 +276,7 @@ def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
         ("(d)/(b) ≥", MIN_TERMINAL_OVER_ASYNC, ratio("terminal", "async"), True),
         ("(c)/(b) ≤", MAX_SYNC_OVER_ASYNC, ratio("sync", "async"), False),
         ("(f) dlvclient/raw ≤", MAX_RTT_OVER_RAW, mid.rtt_ratio() if mid else None, False),
-        ("(g)/(b) ≤", MAX_WAITS_OVER_ASYNC, ratio("waits", "async"), False),
+        ("(i)/(b) ≤", MAX_WAITS_OVER_ASYNC, ratio("waits", "async"), False),
     ]
     for name, bound, value, at_least in checks:
         ok = None if value is None else (value >= bound if at_least else value <= bound)
@@ -463,7 +463,7 @@ def render(
         "(a) is the limit Delve sets: a plain socket client that pipelines the same requests "
         "and parses replies with `json.loads`. (d) is `dlv core EXE CORE --init FILE` running "
         "`goroutines -t 50` and `exit`. (e) is `crash_report(client)` with its defaults "
-        "(stacks 64 deep, bucketed, plus the crash's own analysis). (g) is `waits(client)`: the "
+        "(stacks 64 deep, bucketed, plus the crash's own analysis). (i) is `waits(client)`: the "
         "same stack pass as (b) plus what names every blocked goroutine's object. (f) is timed "
         "in-process: "
         "the median of 2000 sequential calls per client, the clients taking turns on one "

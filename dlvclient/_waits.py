@@ -37,7 +37,13 @@ from ._version import Version
 __all__ = ["WaitsCollector", "waits"]
 
 
-_CHAN_REASONS = {"chan receive": WaitKind.CHAN_RECV, "chan send": WaitKind.CHAN_SEND}
+# "(durable)": the same waits inside a testing/synctest bubble (Go 1.24+).
+_CHAN_REASONS = {
+    "chan receive": WaitKind.CHAN_RECV,
+    "chan send": WaitKind.CHAN_SEND,
+    "chan receive (durable)": WaitKind.CHAN_RECV,
+    "chan send (durable)": WaitKind.CHAN_SEND,
+}
 _SEMA_REASONS = frozenset(
     {
         "semacquire",
@@ -45,6 +51,7 @@ _SEMA_REASONS = frozenset(
         "sync.RWMutex.RLock",
         "sync.RWMutex.Lock",
         "sync.WaitGroup.Wait",
+        "sync.WaitGroup.Wait (durable)",
     }
 )
 _NAMED_REASONS = {
@@ -54,6 +61,7 @@ _NAMED_REASONS = {
     "sleep": WaitKind.SLEEP,
     "IO wait": WaitKind.IO_WAIT,
     "select": WaitKind.SELECT,
+    "select (durable)": WaitKind.SELECT,
     "sync.Cond.Wait": WaitKind.COND,
 }
 _GC_REASON = re.compile(r"GC|garbage collection|force gc|stopping the world")
@@ -127,15 +135,16 @@ class WaitsCollector:
     def __init__(self, go_version: Version | str | None, *, include_runtime: bool = False):
         self._go_version = go_version
         self._include_runtime = include_runtime
-        self.blocked: list[_Blocked] = []
+        self._blocked: list[_Blocked] = []
         # Goroutines blocked alike share their names and frame: memory per kind of stack.
         self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._frames: dict[tuple[str, str, int, int], WaitFrame] = {}
+        #: Goroutines added so far, and of them running or runnable.
         self.total = 0
-        self.active = 0  # running or runnable
-        #: Every goroutine seen, with its first in-app function (or innermost one): whose
-        #: stacks the hints search, and how they name a goroutine.
-        self.where: dict[int, str] = {}
+        self.active = 0
+        # Every goroutine seen, with its first in-app function (or innermost one): whose
+        # stacks the hints search, and how they name a goroutine.
+        self._where: dict[int, str] = {}
 
     def add(self, goroutine: Goroutine, frames: Sequence[Stackframe]) -> None:
         """Record one goroutine with its stack (innermost frame first)."""
@@ -143,7 +152,7 @@ class WaitsCollector:
         status = goroutine.status_enum
         if status in (GoroutineStatus.RUNNING, GoroutineStatus.RUNNABLE):
             self.active += 1
-            self.where[goroutine.id] = self._first_app(frames)
+            self._where[goroutine.id] = self._first_app(frames)
             return
         if goroutine.is_system and not self._include_runtime:
             return  # the runtime's own goroutines (GC workers, finalizers...)
@@ -171,11 +180,16 @@ class WaitsCollector:
                     function=where[0], file=where[1], line=where[2], index=where[3]
                 )
         names = self._names.setdefault(tuple(functions), tuple(functions))
-        self.where[goroutine.id] = functions[app[0]] if app else (functions[:1] or [""])[0]
+        self._where[goroutine.id] = functions[app[0]] if app else (functions[:1] or [""])[0]
         blocked = _Blocked(goroutine.id, kind, reason, names, frame, tuple(app))
         if kind is WaitKind.SEMAPHORE:
             blocked.role = _sema_role(functions)
-        self.blocked.append(blocked)
+        self._blocked.append(blocked)
+
+    @property
+    def blocked(self) -> int:
+        """How many of the goroutines added are blocked (the runtime's own left out)."""
+        return len(self._blocked)
 
     @staticmethod
     def _first_app(frames: Sequence[Stackframe]) -> str:
@@ -433,7 +447,7 @@ class _Resolver:
         self._heavy_loads = 0
         self._owner_address: dict[int, int] = {}  # id(WaitObject) -> its expression's base
         self._no_receiver = False
-        self._by_id = {b.id: b for b in collector.blocked}
+        self._by_id = {b.id: b for b in collector._blocked}
         self.g_size = 0
         self.sudog_size = 0
 
@@ -544,7 +558,7 @@ class _Resolver:
     # --- the passes -------------------------------------------------------------------------------
 
     async def run(self, name_objects: int) -> Waits:
-        blocked = self.collector.blocked
+        blocked = self.collector._blocked
         by_kind: dict[WaitKind, list[_Blocked]] = defaultdict(list)
         for b in blocked:
             by_kind[b.kind].append(b)
@@ -593,7 +607,7 @@ class _Resolver:
         await self._stack_hints()
         return Waits(
             goroutines=self.collector.total,
-            blocked=len(blocked),
+            blocked=self.collector.blocked,
             objects=self.objects,
             hints=hints,
             notes=self.notes,
@@ -1052,7 +1066,7 @@ class _Resolver:
         hints: list[str] = []
         c = self.collector
         wakers = {WaitKind.SLEEP, WaitKind.IO_WAIT, WaitKind.SYSCALL}
-        if c.blocked and c.active == 0:
+        if c._blocked and c.active == 0:
             if not any(o.kind in wakers for o in self.objects):
                 hints.append(
                     "hint: every goroutine is blocked and none is runnable, sleeping, waiting "
@@ -1102,7 +1116,7 @@ class _Resolver:
         objects = [o for o in self.objects if o.address and o.kind in _SCANNED_KINDS]
         if not objects or not self.goid_g:
             return
-        live = list(self.collector.where)
+        live = list(self.collector._where)
         if len(live) > _MAX_SCANNED_STACKS:
             self.notes.append(
                 f"no stack hints: {len(live)} goroutines are more than the "
@@ -1123,7 +1137,7 @@ class _Resolver:
                     if goid not in obj.goroutine_ids and goid not in holders[id(obj)]:
                         holders[id(obj)].append(goid)
         for obj in objects:
-            obj.hints += _stack_hint(obj, holders[id(obj)], self.collector.where)
+            obj.hints += _stack_hint(obj, holders[id(obj)], self.collector._where)
 
 
 def _stack_hint(obj: WaitObject, holders: Sequence[int], where: dict[int, str]) -> list[str]:

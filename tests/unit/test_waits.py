@@ -14,7 +14,7 @@ from dlvclient import (
     WaitsCollector,
 )
 from dlvclient._cli_output import waits_text
-from dlvclient._waits import _is_app, _sema_role
+from dlvclient._waits import _classify, _is_app, _sema_role
 
 
 def test_is_app_tells_the_programs_code_from_the_standard_library() -> None:
@@ -67,7 +67,7 @@ def test_collector_skips_running_and_runtime_goroutines() -> None:
     )
     collector.add(running, [])
     collector.add(system, [])
-    assert (collector.total, collector.active, collector.blocked) == (2, 1, [])
+    assert (collector.total, collector.active, collector.blocked) == (2, 1, 0)
 
 
 def test_waits_text_names_each_object_where_its_goroutines_block() -> None:
@@ -102,3 +102,27 @@ def test_waits_text_names_each_object_where_its_goroutines_block() -> None:
         "     goroutine 1",
     ]
     assert "no goroutine is blocked" in waits_text(Waits(objects=[]))
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "kind"),
+    [
+        (4, "chan receive", WaitKind.CHAN_RECV),
+        (4, "chan send (durable)", WaitKind.CHAN_SEND),
+        (4, "select", WaitKind.SELECT),
+        (4, "semacquire", WaitKind.SEMAPHORE),
+        (4, "sync.RWMutex.RLock", WaitKind.SEMAPHORE),
+        (4, "sync.Cond.Wait", WaitKind.COND),
+        (4, "chan receive (nil chan)", WaitKind.NIL_CHAN),
+        (4, "IO wait", WaitKind.IO_WAIT),
+        (4, "GC assist wait", WaitKind.GC),
+        (4, "debug call", WaitKind.OTHER),
+        (3, "", WaitKind.SYSCALL),
+        (2, "", None),
+    ],
+)
+def test_classify_by_status_and_wait_reason(
+    status: int, reason: str, kind: WaitKind | None
+) -> None:
+    goroutine = Goroutine.model_validate({"id": 9, "status": status})
+    assert _classify(goroutine, reason) is kind
