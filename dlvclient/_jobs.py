@@ -19,15 +19,15 @@ from ._session import open_core
 
 __all__ = ["CoreJob", "analyse_core", "analyse_core_sync", "memory_estimate"]
 
-# What one dlv holds besides the core (reported: ~3 GB for a 100k-goroutine core, which is
-# ~1 GB): a floor plus three times the core.
+# What one dlv holds for a core, from the benchmark (docs/performance.md): a peak RSS of 3.1 GB
+# on the 516 MB core of 100k goroutines, 0.33 GB on the 93 MB one of 10k. Six and a half times
+# the core covers both with a margin; small cores still cost a dlv's floor.
 _DLV_FLOOR = 256 << 20
-_PER_CORE_BYTE = 3
 
 
 def memory_estimate(core_size: int) -> int:
     """Bytes one dlv is expected to need for a core of ``core_size`` bytes."""
-    return _DLV_FLOOR + _PER_CORE_BYTE * core_size
+    return max(_DLV_FLOOR, 13 * core_size // 2)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ and builds must be on storage every worker sees at the same paths.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._errors import DlvError
 from ._jobs import CoreJob, analyse_core_sync
 from ._registry import CoreRecord
 
-__all__ = ["run_on_ray"]
+__all__ = ["memory_request", "run_on_ray"]
 
 
 def _ray() -> Any:
@@ -25,6 +25,15 @@ def _ray() -> Any:
         raise DlvError(
             "--engine ray needs Ray: pip install 'dlvclient[ray]' (on the driver and every worker)"
         ) from None
+
+
+def memory_request(wanted: int, nodes: Sequence[Mapping[str, Any]]) -> int:
+    """The memory to ask Ray for: ``wanted``, but no more than the largest live node has.
+
+    A task asking more than any node has would wait for ever for one to join.
+    """
+    largest = max((n["Resources"].get("memory", 0) for n in nodes if n.get("Alive")), default=0)
+    return min(wanted, int(largest)) if largest else wanted
 
 
 def run_on_ray(
@@ -41,16 +50,13 @@ def run_on_ray(
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     try:
         remote = ray.remote(num_cpus=1, max_retries=0)(analyse_core_sync)
-        # A task asking more memory than any node has would wait for ever: ask at most that.
-        largest = max(
-            (n["Resources"].get("memory", 0) for n in ray.nodes() if n.get("Alive")), default=0
-        )
+        nodes = ray.nodes()
         pending = {}
         for job in jobs:
             if job.executable is None:
                 record(job.failed(job.error or "no executable"))
                 continue
-            memory = min(job.memory, int(largest)) if largest else job.memory
+            memory = memory_request(job.memory, nodes)
             pending[remote.options(memory=memory).remote(job)] = job
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from ._elf import StrPath
 from ._errors import RegistryError
+from ._schema import CrashReport
 
 __all__ = ["CoreRecord", "CrashGroup", "CrashRegistry"]
 
@@ -182,6 +183,22 @@ class CrashRegistry(AbstractContextManager["CrashRegistry"]):
             (fingerprint,),
         )
         return [row[0] for row in rows]
+
+    def cores(self, fingerprint: str) -> list[str]:
+        """The cores of one group, newest first."""
+        rows = self._db.execute(
+            "SELECT path FROM cores WHERE status = 'ok' AND fingerprint = ? "
+            "ORDER BY crashed_at DESC, path",
+            (fingerprint,),
+        )
+        return [row[0] for row in rows]
+
+    def report(self, core: StrPath) -> CrashReport | None:
+        """The crash report recorded for ``core`` (None when it is not recorded or failed)."""
+        row = self._db.execute(
+            "SELECT report FROM cores WHERE path = ? AND status = 'ok'", (os.fspath(core),)
+        ).fetchone()
+        return CrashReport.model_validate_json(row[0]) if row and row[0] else None
 
     def failures(self) -> Iterator[tuple[str, str]]:
         """(core, error) of every core that could not be analysed."""

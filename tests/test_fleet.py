@@ -294,6 +294,11 @@ async def test_triage_api_reads_the_registry_back(bare_machine: Fleet, tmp_path:
     with dlvclient.CrashRegistry(db) as registry:
         groups = registry.groups()
         failures = list(registry.failures())
+        exemplars = [registry.report(g.exemplar) for g in groups]
+        members = [registry.cores(g.fingerprint) for g in groups]
+        assert registry.report(bare_machine.broken_core) is None
+    assert [r.fingerprint if r else None for r in exemplars] == [g.fingerprint for g in groups]
+    assert members == [[g.exemplar] for g in groups]
     assert groups == result.groups
     assert [g.count for g in groups] == [1, 1, 1]
     assert {Path(g.exemplar).parent.name for g in groups} == {"api", "legacy", "edge"}

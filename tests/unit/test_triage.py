@@ -11,6 +11,7 @@ import pytest
 
 from dlvclient._errors import InvalidArgumentError
 from dlvclient._jobs import memory_estimate
+from dlvclient._ray_engine import memory_request
 from dlvclient._triage import _MemoryBudget, find_cores
 
 
@@ -23,7 +24,9 @@ def test_find_cores_takes_only_cores(tmp_path: Path) -> None:
 
 
 def test_memory_estimate_grows_with_the_core() -> None:
-    assert memory_estimate(1 << 30) > 3 * (1 << 30) > memory_estimate(1 << 20)
+    # The benchmark's 100k-goroutine core: 516 MB, and its dlv peaked at 3.1 GB.
+    assert memory_estimate(516_321_280) >= 3_123_000_000
+    assert memory_estimate(1 << 20) == 256 << 20  # a small core still costs a dlv
 
 
 @pytest.mark.anyio
@@ -45,3 +48,13 @@ async def test_memory_budget_holds_back_what_does_not_fit() -> None:
         tg.start_soon(job, "huge", 10_000, 0)  # larger than the budget: runs alone
     assert order.index("+b") > order.index("-a")
     assert order.index("+huge") > order.index("-a")
+
+
+def test_ray_tasks_never_ask_more_memory_than_a_node_has() -> None:
+    nodes = [
+        {"Alive": True, "Resources": {"memory": 8e9}},
+        {"Alive": False, "Resources": {"memory": 64e9}},  # gone: it cannot take the task
+    ]
+    assert memory_request(3 << 30, nodes) == 3 << 30
+    assert memory_request(20 << 30, nodes) == 8_000_000_000
+    assert memory_request(20 << 30, []) == 20 << 30  # nothing known: ask what is needed
