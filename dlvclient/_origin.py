@@ -155,12 +155,18 @@ class GoBuildInfo:
 
     @classmethod
     def from_packages(
-        cls, packages: Iterable[PackageDir], *, go_version: str | None = None
+        cls,
+        packages: Iterable[PackageDir],
+        *,
+        go_version: str | None = None,
+        main_file: str = "",
     ) -> GoBuildInfo:
         """Infer the modules from Delve's ``ListPackagesBuildInfo`` (import path → directory).
 
         A directory in the module cache (``module@version``) is a dependency; a package whose
         directory is not ``…/src/IMPORT_PATH`` (GOROOT's layout) belongs to the main module.
+        Delve lists no package ``main``: ``main_file``, the file of ``main.main``, tells which
+        cached module is the program's own when it was built by ``go install pkg@version``.
         """
         packages = list(packages)
         deps: dict[str, GoModule] = {}
@@ -179,8 +185,15 @@ class GoBuildInfo:
                 goroot is None and not _is_goroot_dir(package)
             ):
                 main_packages.add(package.import_path)
+        # `go install pkg@version` builds the main module from the module cache too: the
+        # directory of package main says which of the cached modules is the program's own.
+        main_dir = next((p.directory_path for p in packages if p.import_path == "main"), "")
+        main = _cached_module(main_file or main_dir)
+        if main is not None:
+            deps.pop(main.path, None)
         return cls(
             go_version=go_version,
+            main=main,
             deps=tuple(deps.values()),
             main_packages=frozenset(main_packages),
             source="delve",
@@ -218,6 +231,24 @@ class BuildInfoSource(Protocol):
     async def build_info(
         self, filter: str = "", *, include_files: bool = False, timeout: float | None = None
     ) -> Sequence[PackageDir]: ...
+
+    async def find_location(
+        self,
+        location: str,
+        *,
+        goroutine_id: int = -1,
+        frame: int = 0,
+        include_non_executable_lines: bool = False,
+        substitute_path_rules: Sequence[tuple[str, str]] = (),
+        timeout: float | None = None,
+    ) -> Sequence[SourceFile]: ...
+
+
+class SourceFile(Protocol):
+    """What :func:`load_build_info` reads of a location: its file."""
+
+    @property
+    def file(self) -> str: ...
 
 
 _RUNTIME_PREFIXES = ("runtime/", "internal/runtime/")
@@ -318,6 +349,17 @@ def _module_in_path(path: str, package: str, name: str = "") -> tuple[str, str] 
     return None
 
 
+def _cached_module(directory: str) -> GoModule | None:
+    """The module a module-cache (or -trimpath ``module@version/``) directory belongs to."""
+    match = _MODULE_AT.search(directory)
+    if match is None:
+        return None
+    module = match.group(1)
+    if "pkg/mod/" in module:
+        module = module.split("pkg/mod/", 1)[1]
+    return GoModule(_unescape(module), match.group(2))
+
+
 def _unescape(path: str) -> str:
     """Undo the module cache's case escaping (``!b`` is ``B``)."""
     return re.sub(r"!([a-z])", lambda m: m.group(1).upper(), path)
@@ -381,4 +423,9 @@ async def load_build_info(
         packages: Sequence[PackageDir] = await client.build_info()
     except DlvError:
         return None
-    return GoBuildInfo.from_packages(packages)
+    try:
+        found_main = await client.find_location("main.main")
+    except DlvError:
+        found_main = []
+    main_file = found_main[0].file if found_main else ""
+    return GoBuildInfo.from_packages(packages, main_file=main_file)

@@ -8,6 +8,7 @@ import pytest
 
 import dlvclient
 from dlvclient import OriginKind
+from dlvclient._origin import load_build_info
 
 from .catalogue import (
     CRONFAULT,
@@ -87,3 +88,30 @@ async def test_fault_in_a_dependency_frames_by_origin(
     for frame in crashed[0]:
         if frame.function_name.startswith(("golang.org/", "github.com/")):
             assert frame.origin.kind is OriginKind.DEPENDENCY, (frame.function_name, frame.file)
+
+
+@pytest.mark.parametrize(
+    ("program", "signal"),
+    [(NATS, SIGQUIT), (HTTPBIN, SIGQUIT), (CRONFAULT, None)],
+    ids=lambda p: getattr(p, "name", None) or "",
+)
+async def test_delves_package_list_gives_the_same_origins_as_the_build_info(
+    leg, corpus: CorpusFactory, program: Program, signal: int | None
+) -> None:
+    """Where the executable is not at hand (connect()), Delve's ListPackagesBuildInfo and the
+    file of main.main stand in for the embedded build info; on real programs they agree."""
+    case = corpus(leg, program, signal=signal)
+    async with dlvclient.open_core(case.exe, case.core, dlv=leg.dlv) as client:
+        exact = await client.go_build_info()
+        guessed = await load_build_info(client, None)
+        assert guessed is not None
+        assert guessed.source == "delve"
+        compared = 0
+        async for _goroutine, frames in client.goroutine_stacks(depth=32):
+            for frame in frames:
+                want, got = frame.origin_in(exact), frame.origin_in(guessed)
+                assert got.kind is want.kind, frame.function_name
+                if want.kind is OriginKind.DEPENDENCY:
+                    assert (got.module, got.version) == (want.module, want.version)
+                compared += 1
+    assert compared > 50

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import os
 
 import pytest
 
 import dlvclient
 from dlvclient import CrashReport, OriginKind, ReasonKind
-from dlvclient._cli_output import report_text
+from dlvclient._cli_output import report_html, report_text
 
 from .catalogue import (
     CRONFAULT,
@@ -145,7 +146,9 @@ async def test_fault_inside_a_dependency_blames_the_programs_frame(
     rate = next(f for f in report.frames if f.function.startswith("golang.org/x/time/rate."))
     assert rate.origin is not None
     assert (rate.origin.module, rate.origin.version) == ("golang.org/x/time", "v0.3.0")
-    # One sentence says both.
+    # One sentence says both, in text and in HTML.
+    page = report_html(report)
+    assert html.escape(f"reached from the program's {top.function}") in page
     line = next(s for s in report_text(report).splitlines() if s.startswith("crashed in"))
     assert site.function in line
     assert f"reached from the program's {top.function}" in line
