@@ -716,12 +716,16 @@ async def _confirm(reason: Reason, path: str | os.PathLike[str], notes: list[str
 
 
 def _with_origins(buckets: list[Bucket], build: GoBuildInfo | None) -> list[Bucket]:
-    """The buckets with each frame's origin filled in (which their culprits go by)."""
+    """The buckets with each frame's origin filled in (which their culprits go by), and
+    their creator's."""
     for bucket in buckets:
         bucket.frames = [
             f.model_copy(update={"origin": frame_origin(f.function, f.file, build)})
             for f in bucket.frames
         ]
+        if bucket.creator is not None:
+            origin = frame_origin(bucket.creator.function, bucket.creator.file, build)
+            bucket.creator = bucket.creator.model_copy(update={"origin": origin})
     return buckets
 
 
