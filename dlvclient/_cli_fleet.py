@@ -14,6 +14,7 @@ import anyio
 
 from ._buildstore import debuginfod_urls, find_executable
 from ._delve import delve_candidates, install_delve
+from ._registry import CrashGroup
 from ._triage import TriageResult, default_jobs, triage
 
 __all__ = ["add_build_store_options", "add_fleet_commands", "resolve_executable"]
@@ -116,13 +117,18 @@ class _TriageProgress:
             self._stream.flush()
 
 
+def _programs(group: CrashGroup) -> str:
+    names = ", ".join(group.programs)
+    return f"{names} {', '.join(group.versions)}" if group.versions else names
+
+
 def _group_lines(result: TriageResult) -> Iterator[str]:
     """The groups as text lines, largest first (``dlvclient triage`` without ``--json``)."""
     yield f"{result.processed} analysed, {result.skipped} skipped, {result.failed} failed"
     for group in result.groups:
         yield (
             f"{group.count:>6}  {group.fingerprint}  {group.reason or ''}\n"
-            f"        at {group.location or '?'}  ({', '.join(group.programs)}; Go "
+            f"        at {group.location or '?'}  ({_programs(group)}; Go "
             f"{', '.join(group.go_versions) or '?'}; {group.first_seen} .. {group.last_seen})\n"
             f"        e.g. {group.exemplar}"
         )

@@ -13,11 +13,12 @@ from pathlib import Path
 import anyio
 
 from ._errors import DlvError
+from ._origin import GoBuildInfo
 from ._registry import CoreRecord
 from ._report import crash_report
 from ._session import open_core
 
-__all__ = ["CoreJob", "analyse_core", "analyse_core_sync", "memory_estimate"]
+__all__ = ["CoreJob", "analyse_core", "analyse_core_sync", "memory_estimate", "program_version"]
 
 # What one dlv holds for a core, from the benchmark (docs/performance.md): a peak RSS of 3.1 GB
 # on the 516 MB core of 100k goroutines, 0.33 GB on the 93 MB one of 10k. Six and a half times
@@ -28,6 +29,24 @@ _DLV_FLOOR = 256 << 20
 def memory_estimate(core_size: int) -> int:
     """Bytes one dlv is expected to need for a core of ``core_size`` bytes."""
     return max(_DLV_FLOOR, 13 * core_size // 2)
+
+
+def program_version(build: GoBuildInfo | None) -> str | None:
+    """The version a build says it is: its main module's (``v2.9.25``), else its VCS revision.
+
+    ``go install m@v`` and builds in a tagged checkout (Go 1.24+) stamp the module version;
+    other builds in a checkout carry only ``vcs.revision`` (shown as 12 hex digits, ``+dirty``
+    when modified). None when the build says neither.
+    """
+    if build is None:
+        return None
+    version = build.main.version if build.main else ""
+    if version and version != "(devel)":
+        return version
+    revision = build.settings.get("vcs.revision")
+    if not revision:
+        return None
+    return revision[:12] + ("+dirty" if build.settings.get("vcs.modified") == "true" else "")
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,8 @@ class CoreJob:
     error: str | None = None
     dlv: str | None = None
     timeout: float | None = 600.0
+    #: The program's own version (see :func:`program_version`), read where the job was made.
+    program_version: str | None = None
 
     @property
     def memory(self) -> int:
@@ -71,6 +92,7 @@ async def analyse_core(job: CoreJob) -> CoreRecord:
         job.mtime_ns,
         executable=job.executable,
         program=Path(job.executable).name,
+        program_version=job.program_version,
         go_version=report.go_version,
         build_id=report.build_id or None,
         delve_version=report.delve_version,

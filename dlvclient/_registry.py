@@ -11,7 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,6 +46,10 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX cores_fingerprint ON cores (fingerprint);
     """,
+    # 2: the program's own version (main module version or VCS revision), next to Go's.
+    """
+    ALTER TABLE cores ADD COLUMN program_version TEXT;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -60,6 +64,9 @@ class CrashGroup(BaseModel):
     reason: str | None = Field(description="What ended the program, from the newest core.")
     location: str | None = Field(description="The culprit frame (function file:line).")
     programs: list[str] = Field(description="The programs that crashed so.")
+    versions: list[str] = Field(
+        description="Their versions: main module version, else VCS revision (when known)."
+    )
     go_versions: list[str] = Field(description="The Go releases that built them.")
     build_ids: list[str] = Field(description="Their builds.")
     exemplar: str = Field(description="The newest core of the group: the one to open.")
@@ -74,6 +81,7 @@ class CoreRecord:
     mtime_ns: int
     executable: str | None = None
     program: str | None = None
+    program_version: str | None = None
     go_version: str | None = None
     build_id: str | None = None
     delve_version: str | None = None
@@ -139,15 +147,15 @@ class CrashRegistry(AbstractContextManager["CrashRegistry"]):
     def record(self, rec: CoreRecord) -> None:
         """Record one core's outcome (replacing an earlier record of the same path)."""
         status = "ok" if rec.error is None else "failed"
-        self._db.execute(
-            "INSERT OR REPLACE INTO cores VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                rec.path, rec.size, rec.mtime_ns, _iso(rec.mtime_ns), _iso(), status,
-                rec.executable, rec.program, rec.go_version, rec.build_id, rec.delve_version,
-                rec.fingerprint, rec.reason, rec.location, rec.error, rec.report,
-            ),
-        )  # fmt: skip
+        row = {
+            **{f.name: getattr(rec, f.name) for f in fields(rec)},
+            "crashed_at": _iso(rec.mtime_ns),
+            "recorded_at": _iso(),
+            "status": status,
+        }
+        columns = ", ".join(row)
+        marks = ", ".join(f":{name}" for name in row)
+        self._db.execute(f"INSERT OR REPLACE INTO cores ({columns}) VALUES ({marks})", row)
 
     def groups(self) -> list[CrashGroup]:
         """Every fingerprint with its cores' count, dates and builds; the largest first."""
@@ -171,6 +179,7 @@ class CrashRegistry(AbstractContextManager["CrashRegistry"]):
             reason=newest[1],
             location=newest[2],
             programs=self._distinct("program", fingerprint),
+            versions=self._distinct("program_version", fingerprint),
             go_versions=self._distinct("go_version", fingerprint),
             build_ids=self._distinct("build_id", fingerprint),
             exemplar=newest[0],

@@ -18,9 +18,10 @@ from typing import Literal
 import anyio
 
 from ._buildstore import CoreBuildIds, Index, find_executable
-from ._elf import StrPath, check_executable, is_core_file
+from ._elf import StrPath, is_core_file
 from ._errors import DlvError, InvalidArgumentError
-from ._jobs import CoreJob, analyse_core
+from ._jobs import CoreJob, analyse_core, program_version
+from ._origin import read_build_info
 from ._registry import CoreRecord, CrashGroup, CrashRegistry
 
 __all__ = ["TriageResult", "find_cores", "triage"]
@@ -79,7 +80,7 @@ def _pair(
         ids = CoreBuildIds.of(core)
         # The core's own folder first: executables often sit next to their cores.
         exe = find_executable(core, [core.parent, *exe_dirs], debuginfod, ids=ids, memo=memo)
-        check_executable(exe)
+        build = read_build_info(exe)  # checks the executable, too
     except DlvError as exc:
         return CoreJob(
             str(core),
@@ -89,7 +90,10 @@ def _pair(
             error=f"{type(exc).__name__}: {exc}",
             dlv=dlv,
         )
-    return CoreJob(str(core), st.st_size, st.st_mtime_ns, str(exe), dlv=dlv)
+    version = program_version(build)
+    return CoreJob(
+        str(core), st.st_size, st.st_mtime_ns, str(exe), dlv=dlv, program_version=version
+    )
 
 
 def default_jobs() -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dlvclient._errors import RegistryError
-from dlvclient._registry import SCHEMA_VERSION, CoreRecord, CrashRegistry
+from dlvclient._registry import _MIGRATIONS, SCHEMA_VERSION, CoreRecord, CrashRegistry
 
 # --- the registry ------------------------------------------------------------------------------
 
@@ -64,3 +64,23 @@ def test_registry_refuses_a_file_that_is_not_one(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a database\n" * 100)
     with pytest.raises(RegistryError, match="is not a dlvclient crash registry"):
         CrashRegistry(tmp_path / "notes.txt")
+
+
+def test_a_version_1_registry_is_migrated_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(_MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        conn.execute(
+            "INSERT INTO cores (path, size, mtime_ns, crashed_at, recorded_at, status, program, "
+            "fingerprint) VALUES ('/c/old', 1, 0, '1970-01-01T00:00:00+00:00', 'then', 'ok', "
+            "'server', 'aaa')"
+        )
+    conn.close()
+    with CrashRegistry(db) as registry:
+        registry.record(CoreRecord("/c/new", 2, _DAY, program="server", program_version="v1.2.0",
+                                   fingerprint="aaa"))  # fmt: skip
+        (group,) = registry.groups()
+    assert (group.count, group.versions, group.exemplar) == (2, ["v1.2.0"], "/c/new")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    conn.close()

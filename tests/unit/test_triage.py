@@ -10,7 +10,8 @@ import anyio
 import pytest
 
 from dlvclient._errors import InvalidArgumentError
-from dlvclient._jobs import memory_estimate
+from dlvclient._jobs import memory_estimate, program_version
+from dlvclient._origin import GoBuildInfo
 from dlvclient._ray_engine import memory_request
 from dlvclient._triage import _MemoryBudget, find_cores
 
@@ -58,3 +59,17 @@ def test_ray_tasks_never_ask_more_memory_than_a_node_has() -> None:
     assert memory_request(3 << 30, nodes) == 3 << 30
     assert memory_request(20 << 30, nodes) == 8_000_000_000
     assert memory_request(20 << 30, []) == 20 << 30  # nothing known: ask what is needed
+
+
+def test_program_version_is_the_module_version_else_the_revision() -> None:
+    module = "github.com/nats-io/nats-server/v2"
+    tagged = f"path\t{module}\nmod\t{module}\tv2.9.25\t\n"
+    assert program_version(GoBuildInfo.from_modinfo(tagged)) == "v2.9.25"
+    checkout = (
+        "path\texample.com/api\nmod\texample.com/api\t(devel)\t\n"
+        "build\tvcs.revision=0123456789abcdef0123\nbuild\tvcs.modified=true\n"
+    )
+    assert program_version(GoBuildInfo.from_modinfo(checkout)) == "0123456789ab+dirty"
+    bare = "path\tcommand-line-arguments\n"
+    assert program_version(GoBuildInfo.from_modinfo(bare)) is None
+    assert program_version(None) is None
