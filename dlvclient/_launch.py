@@ -50,15 +50,15 @@ def _leave_target(client: LiveClient, process: DlvProcess) -> None:
 async def _live_session(
     command: Sequence[str],
     *,
-    executable: str | None = None,
-    target_args: Sequence[str] = (),
-    cwd: str | os.PathLike[str] | None,
-    env: Mapping[str, str] | None,
     options: LaunchOptions,
     timeout: float | None,
-    attached: bool,
-    kill_on_close: bool,
-    on_output: Callable[[OutputChunk], object] | None,
+    executable: str | None = None,
+    target_args: Sequence[str] = (),
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    attached: bool = False,
+    kill_on_close: bool = True,
+    on_output: Callable[[OutputChunk], object] | None = None,
     dlv_cwd: str | os.PathLike[str] | None = None,
 ) -> AsyncIterator[LiveClient]:
     """Start dlv on a live target and yield its client; no dlv or launched target outlives it."""
@@ -195,8 +195,6 @@ async def launch(
         env=env,
         options=_options(dlv, startup_timeout, check_go_version, listen, allow_remote, extra_args),
         timeout=timeout,
-        attached=False,
-        kill_on_close=True,
         on_output=on_output,
     ) as client:
         yield client
@@ -235,13 +233,10 @@ async def attach(
         command,
         # The process's own binary tells which Delve reads its Go.
         executable=exe or await anyio.to_thread.run_sync(_proc_exe, pid),
-        cwd=None,
-        env=None,
         options=_options(dlv, startup_timeout, check_go_version, listen, allow_remote, extra_args),
         timeout=timeout,
         attached=True,
         kill_on_close=kill_on_close,
-        on_output=None,
     ) as client:
         yield client
 
@@ -329,13 +324,11 @@ async def _built_session(
             command.append(f"--build-flags={build_flags}")
         async with _live_session(
             command,
+            options=options,
+            timeout=timeout,
             target_args=args,
             cwd=cwd if cwd is not None else directory,
             env=env,
-            options=options,
-            timeout=timeout,
-            attached=False,
-            kill_on_close=True,
             on_output=on_output,
             dlv_cwd=directory,
         ) as client:

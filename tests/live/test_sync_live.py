@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import threading
 import time
 from pathlib import Path
@@ -13,28 +12,6 @@ import dlvclient
 import dlvclient.sync
 from tests.live_support import alive, running
 from tests.support import Leg
-
-
-def _public(cls: type) -> dict[str, object]:
-    return {
-        name: member
-        for name, member in vars(cls).items()
-        if not name.startswith("_") and (inspect.isfunction(member) or hasattr(member, "_method"))
-    }
-
-
-def test_live_surfaces_in_step() -> None:
-    """Every method the live client adds has a blocking twin with the same signature."""
-    asynchronous = _public(dlvclient.LiveClient)
-    blocking = _public(dlvclient.sync.LiveClient)
-    assert set(asynchronous) == set(blocking)
-    for name, method in asynchronous.items():
-        wrapped = getattr(blocking[name], "_method", blocking[name])
-        assert inspect.signature(wrapped) == inspect.signature(method), name  # type: ignore[arg-type]
-    for opener in ("launch", "attach", "debug", "test"):
-        twin = getattr(dlvclient.sync, opener)
-        assert inspect.signature(twin) == inspect.signature(getattr(dlvclient, opener)), opener
-    assert inspect.signature(dlvclient.sync.snapshot) == inspect.signature(dlvclient.snapshot)
 
 
 @pytest.mark.needs_dlv
