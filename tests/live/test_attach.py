@@ -95,6 +95,21 @@ async def test_dump_writes_a_core_that_opens(leg: Leg, exe: Path, tmp_path: Path
         assert frames[0].function_name == "main.add"
 
 
+async def test_a_cancelled_dump_leaves_a_usable_session(
+    leg: Leg, exe: Path, tmp_path: Path
+) -> None:
+    async with dlvclient.launch(exe, ["serve"], dlv=leg.dlv) as client:
+        await client.create_breakpoint("main.add")
+        await client.continue_()
+        for wait in (0, 0.001, 0.01):
+            with anyio.move_on_after(wait):
+                await client.dump(tmp_path / "cancelled.core")
+            assert not (await client.state()).running
+        state = await client.dump(tmp_path / "whole.core")
+        assert state.all_done
+        assert [g async for g in client.goroutines()]
+
+
 async def test_snapshot_leaves_the_process_running(leg: Leg, exe: Path, tmp_path: Path) -> None:
     with running(exe, "hang", ready=b"live: hung") as proc:
         report = await dlvclient.snapshot(proc.pid, tmp_path / "hung.core", dlv=leg.dlv)
