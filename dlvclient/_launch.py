@@ -182,8 +182,9 @@ async def launch(
 
     The program starts stopped at its entry: set breakpoints, then :meth:`~LiveClient.continue_`.
     ``cwd`` is its working directory and ``env`` its whole environment (default: this
-    process's). Its stdout and stderr come through :attr:`LiveClient.output` (or each chunk
-    to ``on_output``); its stdin is ``/dev/null``. The other options are those of
+    process's; ``GO_TELEMETRY_CHILD=2`` is added, which keeps dlv's telemetry child away).
+    Its stdout and stderr come through :attr:`LiveClient.output` (or each chunk to
+    ``on_output``); its stdin is ``/dev/null``. The other options are those of
     :func:`open_core`. On exit, error or cancellation the program is killed and dlv stopped.
     """
     exe = await anyio.to_thread.run_sync(_executable, executable)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -111,8 +111,8 @@ class LiveClient(AsyncClient):
         return await super()._start(method, params)
 
     async def _start_many(
-        self, method: str, params: Mapping[str, Any], key: str, values: Any
-    ) -> Any:
+        self, method: str, params: Mapping[str, Any], key: str, values: Iterable[int]
+    ) -> list[PendingCall]:
         self._check_state(method, params)
         return await super()._start_many(method, params, key, values)
 
