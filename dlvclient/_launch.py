@@ -90,7 +90,7 @@ async def _live_session(
             output.start(tg)
 
             def make_client(conn: Connection) -> LiveClient:
-                client = LiveClient(
+                live = LiveClient(
                     conn,
                     default_timeout=timeout,
                     process=process,
@@ -99,8 +99,8 @@ async def _live_session(
                     kill_on_close=kill_on_close,
                     redirects=redirects,
                 )
-                client._executable = Path(executable) if executable else None
-                return client
+                live._executable = Path(executable) if executable else None  # its build info
+                return live
 
             try:
                 async with served(
