@@ -36,6 +36,13 @@ class LivePrograms:
             return self._built[leg.name]
 
 
+def live_line(text: str) -> str:
+    """The location ``main.go:N`` of the first line of the live program holding ``text``."""
+    lines = (LIVE_SOURCE / "main.go").read_text().splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if text in line)
+    return f"{LIVE_SOURCE / 'main.go'}:{number}"
+
+
 def go_env(leg: Leg) -> dict[str, str]:
     """This environment with the leg's Go first on PATH (``dlv debug``/``test`` build with it)."""
     path = f"{leg.go.parent}{os.pathsep}{os.environ.get('PATH', '')}"

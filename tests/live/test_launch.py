@@ -9,7 +9,7 @@ import pytest
 
 import dlvclient
 from dlvclient import LiveClient, LoadConfig
-from tests.live_support import LIVE_SOURCE, alive, go_env
+from tests.live_support import LIVE_SOURCE, alive, go_env, live_line
 from tests.support import Leg
 
 pytestmark = [pytest.mark.anyio, pytest.mark.needs_dlv]
@@ -91,6 +91,9 @@ async def test_refusals_are_typed(leg: Leg, exe: Path) -> None:
         await _stop_at(client, "main.add")
         with pytest.raises(dlvclient.CallError):
             await client.call_function("double(1, 2)")
+        await _stop_at(client, live_line('fmt.Printf("out'))
+        with pytest.raises(dlvclient.CallError, match="escaping pointer"):
+            await client.call_function("keep(&total)")
         with pytest.raises(dlvclient.SymbolNotFoundError):
             await client.set_variable("nosuchvariable", "1")
         with pytest.raises(dlvclient.LocationNotFoundError):
@@ -100,11 +103,11 @@ async def test_refusals_are_typed(leg: Leg, exe: Path) -> None:
 
 
 async def test_next_step_and_instruction(leg: Leg, exe: Path) -> None:
-    source = str(LIVE_SOURCE / "main.go")
+    call_line = live_line("total = add(i, i*i)")
     async with dlvclient.launch(exe, ["calls", "1"], dlv=leg.dlv) as client:
-        state = await _stop_at(client, f"{source}:45")  # total = add(i, i*i)
+        state = await _stop_at(client, call_line)
         assert state.current_thread is not None
-        assert state.current_thread.line == 45
+        assert f":{state.current_thread.line}" == call_line[call_line.rindex(":") :]
         state = await client.step()
         assert state.current_thread is not None
         assert state.current_thread.function_name == "main.add"
@@ -113,7 +116,9 @@ async def test_next_step_and_instruction(leg: Leg, exe: Path) -> None:
         assert state.current_thread.function_name == "main.calls"
         state = await client.next()
         assert state.current_thread is not None
-        assert state.current_thread.line == 46
+        assert state.current_thread.file + f":{state.current_thread.line}" == live_line(
+            'fmt.Printf("out'
+        )
         pc = state.current_thread.pc
         state = await client.step_instruction()
         assert state.current_thread is not None

@@ -34,6 +34,16 @@ func double(x int) int {
 	return 2 * x
 }
 
+// kept is where keep stores its argument: the pointer escapes to the heap.
+var kept *int
+
+// keep is called by the tests with a pointer to a stack variable, which Delve refuses.
+//
+//go:noinline
+func keep(p *int) {
+	kept = p
+}
+
 //go:noinline
 func greet(name string) string {
 	return "hello, " + name
@@ -97,5 +107,6 @@ func main() {
 	case "hang":
 		hang()
 	}
+	keep(&counter)
 	fmt.Println(greet("world"))
 }
