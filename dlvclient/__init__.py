@@ -11,6 +11,8 @@ from ._buildstore import CoreBuildIds, fetch_from_debuginfod, find_executable, i
 from ._client import AsyncClient
 from ._delve import DelveCandidate, choose_delve, delve_candidates, install_delve
 from ._errors import (
+    AttachError,
+    CallError,
     CaptureError,
     ClientClosedError,
     ConnectError,
@@ -20,6 +22,7 @@ from ._errors import (
     DlvError,
     DlvNotFoundError,
     DlvTimeoutError,
+    DumpError,
     ExecutableNotFoundError,
     ExpressionError,
     GoVersionError,
@@ -32,10 +35,12 @@ from ._errors import (
     NoCoreError,
     NoSuitableDelveError,
     NotPossibleOnCoreError,
+    ProcessExitedError,
     ProtocolError,
     RegistryError,
     ResponseValidationError,
     SymbolNotFoundError,
+    TargetRunningError,
     TransportError,
     UnknownFrameError,
     UnknownGoroutineError,
@@ -44,12 +49,19 @@ from ._errors import (
     UsageError,
 )
 from ._home import dlvclient_home
+from ._launch import attach, debug, launch
+from ._launch import go_test as test
+from ._live import LiveClient
 from ._models import (
     Ancestor,
     AsmInstruction,
     AssemblyFlavour,
+    Breakpoint,
+    BreakpointInfo,
     DebuggerState,
     Defer,
+    DiscardedBreakpoint,
+    DumpState,
     EvalScope,
     Function,
     Goroutine,
@@ -72,6 +84,7 @@ from ._models import (
     VariableFlags,
     VariableKind,
     VersionInfo,
+    WatchType,
 )
 from ._origin import FrameOrigin, GoBuildInfo, GoModule, OriginKind, frame_origin
 from ._registry import CoreRecord, CrashGroup, CrashRegistry
@@ -92,6 +105,7 @@ from ._schema import (
     ReportDiff,
     ReportFrame,
     Similarity,
+    SnapshotReport,
     SourceLine,
     WaitChannel,
     WaitFrame,
@@ -100,7 +114,9 @@ from ._schema import (
     Waits,
 )
 from ._session import connect, open_core
+from ._snapshot import snapshot
 from ._stackmatch import StackMatch
+from ._target_output import OutputChunk, TargetOutput
 from ._triage import TriageResult, triage
 from ._version import DelveRelease, Feature, Version, __version__
 from ._waits import WaitsCollector, waits
@@ -110,11 +126,15 @@ __all__ = [
     "AsmInstruction",
     "AssemblyFlavour",
     "AsyncClient",
+    "AttachError",
+    "Breakpoint",
+    "BreakpointInfo",
     "Bucket",
     "BucketChange",
     "BucketDiff",
     "BucketFrame",
     "BucketState",
+    "CallError",
     "CaptureError",
     "ClientClosedError",
     "CodeLocation",
@@ -131,9 +151,12 @@ __all__ = [
     "DelveInstallError",
     "DelveRelease",
     "DelveReplyError",
+    "DiscardedBreakpoint",
     "DlvError",
     "DlvNotFoundError",
     "DlvTimeoutError",
+    "DumpError",
+    "DumpState",
     "EvalScope",
     "ExecutableNotFoundError",
     "ExpressionError",
@@ -158,6 +181,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidTargetError",
     "LaunchError",
+    "LiveClient",
     "LoadConfig",
     "Location",
     "LocationNotFoundError",
@@ -166,7 +190,9 @@ __all__ = [
     "NoSuitableDelveError",
     "NotPossibleOnCoreError",
     "OriginKind",
+    "OutputChunk",
     "PackageBuildInfo",
+    "ProcessExitedError",
     "ProtocolError",
     "Reason",
     "ReasonKind",
@@ -176,12 +202,15 @@ __all__ = [
     "ReportFrame",
     "ResponseValidationError",
     "Similarity",
+    "SnapshotReport",
     "SourceLine",
     "StackMatch",
     "Stackframe",
     "StacktraceOptions",
     "SymbolNotFoundError",
     "Target",
+    "TargetOutput",
+    "TargetRunningError",
     "Thread",
     "TransportError",
     "TriageResult",
@@ -202,10 +231,13 @@ __all__ = [
     "WaitObject",
     "Waits",
     "WaitsCollector",
+    "WatchType",
     "__version__",
+    "attach",
     "choose_delve",
     "connect",
     "crash_report",
+    "debug",
     "delve_candidates",
     "diff_reports",
     "dlvclient_home",
@@ -214,7 +246,10 @@ __all__ = [
     "frame_origin",
     "index_exe_dir",
     "install_delve",
+    "launch",
     "open_core",
+    "snapshot",
+    "test",
     "triage",
     "waits",
 ]

@@ -35,6 +35,7 @@ from ._cli_output import (
     goroutine_line,
     report_html,
     report_text,
+    snapshot_text,
     stack_text,
     waits_text,
 )
@@ -52,6 +53,7 @@ from ._output import output_path
 from ._report import crash_report, diff_reports
 from ._schema import CrashReport, Similarity
 from ._session import open_core
+from ._snapshot import snapshot
 from ._version import __version__
 from ._waits import waits
 
@@ -439,6 +441,38 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         _note(f"{crash.exe} {crash.capture.ending}")
         _note(f"core: {crash.core}")
         return _cmd_report_files(args, str(crash.exe), str(crash.core))
+
+
+# --- snapshot ----------------------------------------------------------------------------------
+
+
+async def _snapshot(args: argparse.Namespace) -> None:
+    with _Progress(f"dumping pid {args.pid}") as progress:
+        taken = await snapshot(
+            args.pid,
+            args.output,
+            executable=args.exe,
+            progress=lambda state: progress(state.mem_done),
+            dlv=args.dlv,
+            timeout=args.timeout or None,
+            check_go_version=args.check_go_version,
+        )
+    _note(f"core: {taken.core}")
+    if not args.report:
+        if args.json:
+            _print_json(json.loads(taken.model_dump_json()))
+        return
+    analysis = await _analyse(args, taken.executable, taken.core, args.substitute_rules)
+    if args.json:
+        _print_json(
+            {
+                "snapshot": json.loads(taken.model_dump_json()),
+                "report": json.loads(analysis.model_dump_json()),
+            }
+        )
+    else:
+        _say(snapshot_text(taken) + "\n")
+        _print_report(args, analysis)
 
 
 # --- report and diff -------------------------------------------------------------------------
@@ -869,6 +903,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     capture.add_argument("command", nargs="+", metavar="PROG ARGS", help="the program to run")
 
+    snap = _add(
+        sub,
+        "snapshot",
+        _async_handler(_snapshot),
+        "write a core of a running process and let it run on",
+        "Attach to the running process PID, write a core of it to CORE and detach: the process\n"
+        "stops only for the dump, then runs on. The core opens with `dlvclient report`.\n"
+        "With --report, say how long it was stopped and report on the core.",
+        "  dlvclient snapshot 4242 --output server.core\n"
+        "  dlvclient snapshot $(pidof server) --output hung.core --report\n"
+        "  dlvclient snapshot 4242 --output server.core --report --json > snapshot.json",
+        [session, report_output],
+    )
+    snap.add_argument("pid", metavar="PID", type=int, help="the running process")
+    snap.add_argument(
+        "--output", "-o", required=True, metavar="CORE", help="where to write the core"
+    )
+    snap.add_argument(
+        "--exe", metavar="PATH", help="the executable with debug info (default: /proc/PID/exe)"
+    )
+    snap.add_argument(
+        "--report",
+        action="store_true",
+        help="print how long the process was stopped, then the report on the core",
+    )
+
     demo = _add(
         sub,
         "demo",
@@ -902,7 +962,7 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("diff: give OLD_EXE OLD_CORE NEW_EXE NEW_CORE, or --reports OLD NEW")
     if name == "report":
         resolve_executable(args, parser)
-    if name in ("report", "capture", "demo"):
+    if name in ("report", "capture", "demo", "snapshot"):
         try:
             args.substitute_rules = _substitute_rules(args)
         except argparse.ArgumentTypeError as exc:

@@ -22,6 +22,7 @@ from ._schema import (
     ReasonKind,
     ReportDiff,
     ReportFrame,
+    SnapshotReport,
     WaitChannel,
     WaitKind,
     WaitObject,
@@ -35,6 +36,7 @@ __all__ = [
     "reason_lines",
     "report_html",
     "report_text",
+    "snapshot_text",
     "source_text",
     "stack_text",
     "waits_text",
@@ -627,4 +629,15 @@ def report_html(report: CrashReport, *, generator: str = "dlvclient") -> str:
             f"<footer>Made by {_e(generator)} from a core dump.</footer>",
             "</body></html>",
         ]
+    )
+
+
+def snapshot_text(report: SnapshotReport) -> str:
+    """The snapshot's facts, one per line, as ``dlvclient snapshot --report`` prints them."""
+    return (
+        f"snapshot of pid {report.pid} ({report.executable})\n"
+        f"core: {report.core} ({report.core_bytes / 1e6:.1f} MB, {report.threads} threads, "
+        f"{report.memory_bytes / 1e6:.1f} MB of memory)\n"
+        f"stopped for at most {report.stopped_seconds:.3f} s "
+        f"(the dump took {report.dump_seconds:.3f} s), with Delve {report.delve_version}"
     )

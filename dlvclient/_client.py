@@ -202,6 +202,10 @@ class AsyncClient:
         await self._call("Detach", {"Kill": kill}, m.EmptyOut, timeout)
         await self._conn.aclose(ClientClosedError("the session was detached; open a new one"))
 
+    async def _close_session(self) -> None:
+        """End a session this client owns, on the way out of its ``async with``."""
+        await self.detach(timeout=5)
+
     # --- goroutines and threads -------------------------------------------------------------------
 
     def _list_params(

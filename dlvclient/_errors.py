@@ -8,8 +8,9 @@ answering a call with an error (its text verbatim in ``message``)::
     │   ├── DlvNotFoundError        no dlv binary (the message says how to install one)
     │   ├── InvalidTargetError      the executable or core cannot be used
     │   │   └── ExecutableNotFoundError  no build with the core's build id was found
-    │   └── GoVersionError          the target's Go is outside this Delve's range
-    │       └── NoSuitableDelveError  no Delve found supports it (release, command)
+    │   ├── GoVersionError          the target's Go is outside this Delve's range
+    │   │   └── NoSuitableDelveError  no Delve found supports it (release, command)
+    │   └── AttachError             Delve may not attach to the process (``reason`` says why)
     ├── DelveInstallError           installing a Delve failed (no Go, no network, the build)
     ├── RegistryError               the crash registry file cannot be used
     ├── CaptureError                building or running a program to crash it failed
@@ -19,10 +20,12 @@ answering a call with an error (its text verbatim in ``message``)::
     │   ├── ConnectionClosedError   the connection closed (or dlv died) with calls pending
     │   └── ProtocolError           the server sent something that is not JSON-RPC
     ├── DlvTimeoutError             a call or startup took too long (also a TimeoutError)
+    ├── DumpError                   a core of a live process could not be written
     ├── ResponseValidationError     a reply did not have the shape of that method's result
     ├── UsageError                  the client was used in a way it does not support
     │   ├── ClientClosedError       a call on a closed client
-    │   └── InvalidArgumentError    an argument out of range (also a ValueError)
+    │   ├── InvalidArgumentError    an argument out of range (also a ValueError)
+    │   └── TargetRunningError      the call needs the live target stopped
     ├── UnsupportedFeatureError     the server's Delve is too old for the call
     └── DelveReplyError             Delve answered with an error
         ├── SymbolNotFoundError     a name not in scope, optimized away or unknown
@@ -33,6 +36,8 @@ answering a call with an error (its text verbatim in ``message``)::
         ├── NotPossibleOnCoreError  the operation needs a live process
         ├── LocationNotFoundError   a location spec matched nothing
         ├── MemoryReadError         memory that is not in the core
+        ├── ProcessExitedError      the live target has exited
+        ├── CallError               a function call in the target was refused or failed
         └── InternalDebuggerError   Delve panicked serving the call
 
 Every message says what is wrong and what to do about it; the install advice is built here,
@@ -47,6 +52,8 @@ from ._version import PINNED_DELVE, Version, delve_for_go, install_command
 
 __all__ = [
     "INSTALL_HINT",
+    "AttachError",
+    "CallError",
     "CaptureError",
     "ClientClosedError",
     "ConnectError",
@@ -56,6 +63,7 @@ __all__ = [
     "DlvError",
     "DlvNotFoundError",
     "DlvTimeoutError",
+    "DumpError",
     "ExecutableNotFoundError",
     "ExpressionError",
     "GoVersionError",
@@ -68,10 +76,12 @@ __all__ = [
     "NoCoreError",
     "NoSuitableDelveError",
     "NotPossibleOnCoreError",
+    "ProcessExitedError",
     "ProtocolError",
     "RegistryError",
     "ResponseValidationError",
     "SymbolNotFoundError",
+    "TargetRunningError",
     "TransportError",
     "UnknownFrameError",
     "UnknownGoroutineError",
@@ -146,6 +156,30 @@ class GoVersionError(LaunchError):
         self.supported = supported
 
 
+class AttachError(LaunchError):
+    """Delve could not attach to the process; ``reason`` says why, for a program to act on.
+
+    ``reason`` is ``"no-such-process"``, ``"ptrace-scope"`` (Yama forbids it),
+    ``"traced"`` (another debugger or tracer holds it; ``tracer_pid`` says which),
+    ``"other-user"`` (it runs as another user) or ``"refused"`` (any other refusal).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        pid: int,
+        tracer_pid: int | None = None,
+        exit_code: int | None = None,
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message, exit_code=exit_code, stderr=stderr)
+        self.reason = reason
+        self.pid = pid
+        self.tracer_pid = tracer_pid
+
+
 class CaptureError(DlvError):
     """Building a Go program, running it, or finding its core file failed.
 
@@ -203,6 +237,23 @@ class ClientClosedError(UsageError):
 
 class InvalidArgumentError(UsageError, ValueError):
     """An argument is out of range (caught before anything is sent to Delve)."""
+
+
+class TargetRunningError(UsageError):
+    """The call needs the target stopped, but it runs (or a core dump is being written).
+
+    Raised at once, before anything is sent: Delve would hold the call, and every call after
+    it on the connection, until the target stops.
+    """
+
+
+class DumpError(DlvError):
+    """Delve could not write a core of the live process, or the dump was cancelled."""
+
+    def __init__(self, message: str, state: object = None) -> None:
+        super().__init__(message)
+        #: The dump's final :class:`DumpState`.
+        self.state = state
 
 
 class UnsupportedFeatureError(DlvError):
@@ -287,6 +338,22 @@ class MemoryReadError(DelveReplyError):
     hint = "the address is outside the core's mappings, or the core was truncated (ulimit -c)"
 
 
+class ProcessExitedError(DelveReplyError):
+    """The target has exited: it can only be restarted (launched ones) or the session closed."""
+
+    hint = "call restart() to run a launched program again"
+
+
+class CallError(DelveReplyError):
+    """Delve refused or could not complete a function call in the target."""
+
+    hint = (
+        "stop the goroutine in Go code first (a breakpoint, not a halt in the runtime or a "
+        "syscall), pass arguments that do not point into the stack (or unsafe=True), and "
+        "build without optimizations"
+    )
+
+
 class InternalDebuggerError(DelveReplyError):
     """Delve itself panicked while serving the call."""
 
@@ -315,6 +382,16 @@ _DELVE_ERRORS: tuple[tuple[re.Pattern[str], type[DelveReplyError]], ...] = tuple
             MemoryReadError,
         ),
         (r"^Internal debugger error", InternalDebuggerError),
+        (r"^Process \d+ has exited with status", ProcessExitedError),
+        (
+            r"escaping pointer|not at safe point|call not at safe point|from within the Go "
+            r"runtime|^function calls not supported|backend does not support function calls"
+            r"|another function call is already in progress|^not enough stack space"
+            r"|^too many arguments|^not enough arguments|^not a Go function"
+            r"|^can not call optimized function|^selected goroutine not running"
+            r"|^no goroutine selected|^can not call function",
+            CallError,
+        ),
         (
             r"^\d+:\d+: |^function calls not allowed|^invalid expression|^could not evaluate",
             ExpressionError,

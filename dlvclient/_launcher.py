@@ -102,6 +102,28 @@ class DlvProcess:
         options: LaunchOptions,
     ) -> DlvProcess:
         """Spawn dlv on ``executable`` and ``core``, and wait until it says where it listens."""
+        # Absolute paths cannot be taken for flags, whatever their name starts with.
+        command = ["core", str(executable), str(core)]
+        return await cls.spawn(task_group, command, options, executable=executable)
+
+    @classmethod
+    async def spawn(
+        cls,
+        task_group: TaskGroup,
+        command: Sequence[str],
+        options: LaunchOptions,
+        *,
+        executable: str | os.PathLike[str] | None,
+        target_args: Sequence[str] = (),
+        cwd: str | os.PathLike[str] | None = None,
+        pass_fds: Sequence[int] = (),
+    ) -> DlvProcess:
+        """Spawn ``dlv COMMAND... --headless`` (``-- TARGET_ARGS`` last) until it listens.
+
+        ``command`` is the subcommand and its operands (``core EXE CORE``, ``exec EXE``…);
+        the Delve is chosen for ``executable``'s Go (any, when it is not known yet).
+        ``pass_fds`` stay open in dlv (the target's output pipes of a launch).
+        """
         # The newest Delve here that supports the target's Go (or the one named): _delve.
         chosen = await anyio.to_thread.run_sync(
             partial(
@@ -114,11 +136,12 @@ class DlvProcess:
         )
         dlv, version = chosen.path, chosen.version
         listen, socket_dir = _listen_argument(options, version)
-        # Absolute paths cannot be taken for flags, whatever their name starts with.
-        argv = [str(dlv), "core", str(executable), str(core), "--headless", "--api-version=2"]
+        argv = [str(dlv), *command, "--headless", "--api-version=2"]
         check = str(options.check_go_version).lower()
         argv += [f"--listen={listen}", f"--check-go-version={check}"]
         argv += list(options.extra_args)
+        if target_args:
+            argv += ["--", *target_args]
         env = dict(os.environ if options.env is None else options.env)
         # dlv >= 1.24 forks a telemetry crash monitor that would outlive the session; "2" tells
         # golang.org/x/telemetry that this process must not start one.
@@ -130,6 +153,8 @@ class DlvProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=env,
+                cwd=cwd,
+                pass_fds=pass_fds,
                 # Ctrl-C in a terminal must reach Python (which then closes the session), not dlv.
                 start_new_session=True,
             )

@@ -49,6 +49,7 @@ __all__ = [
     "DebuggerState",
     "Defer",
     "DelveModel",
+    "DiscardedBreakpoint",
     "DumpState",
     "EvalScope",
     "Function",
@@ -935,6 +936,47 @@ class DebuggerState(DelveModel):
     when: str = Field("", alias="When")
     stop_reason: str = Field("", alias="stopReason")
 
+    def _stopped_thread(self) -> Thread | None:
+        """The thread stopped at a breakpoint: the current one if it is, else the first."""
+        threads = [self.current_thread] if self.current_thread is not None else []
+        return next((t for t in [*threads, *self.threads] if t.breakpoint is not None), None)
+
+    @property
+    def breakpoint(self) -> Breakpoint | None:
+        """The breakpoint the target stopped at (the current thread's first), or None."""
+        thread = self._stopped_thread()
+        return thread.breakpoint if thread is not None else None
+
+    @property
+    def breakpoint_info(self) -> BreakpointInfo | None:
+        """What that breakpoint collected at this hit (arguments, locals, stack…)."""
+        thread = self._stopped_thread()
+        return thread.breakpoint_info if thread is not None else None
+
+    @property
+    def panicked(self) -> bool:
+        """True when the target stopped on an unrecovered panic (about to die of it)."""
+        bp = self.breakpoint
+        return bp is not None and bp.name == UNRECOVERED_PANIC
+
+    @property
+    def fatal_throw(self) -> bool:
+        """True when the target stopped on a fatal runtime error (``fatal error: ...``)."""
+        bp = self.breakpoint
+        return bp is not None and bp.name == FATAL_THROW
+
+
+# The names of Delve's internal breakpoints (pkg/proc), listed with ``ListBreakpoints{All}``.
+UNRECOVERED_PANIC = "unrecovered-panic"
+FATAL_THROW = "runtime-fatal-throw"
+
+
+class DiscardedBreakpoint(DelveModel):
+    """A breakpoint a restart could not set again (``api.DiscardedBreakpoint``)."""
+
+    breakpoint: Breakpoint | None = Field(None, alias="Breakpoint")
+    reason: str = Field("", alias="Reason")
+
 
 class Target(DelveModel):
     """A debugged process (``api.Target``, from ``ListTargets``)."""
@@ -1250,6 +1292,14 @@ class DumpStateOut(DelveModel):
     """``DumpStart`` and ``DumpWait`` reply."""
 
     state: DumpState = Field(default_factory=DumpState, alias="State")
+
+
+class RestartOut(DelveModel):
+    """``Restart`` reply."""
+
+    discarded_breakpoints: _Slice[DiscardedBreakpoint] = Field(
+        default_factory=list, alias="DiscardedBreakpoints"
+    )
 
 
 class BreakpointOut(DelveModel):

@@ -31,6 +31,7 @@ __all__ = [
     "ReportFrame",
     "ReportModel",
     "Similarity",
+    "SnapshotReport",
     "SourceLine",
     "WaitChannel",
     "WaitFrame",
@@ -468,3 +469,19 @@ class ReportDiff(BucketDiff):
     same_crash: bool = Field(description="True when both reports have the same fingerprint.")
     old_total: int = Field(description="Goroutines in the old dump.")
     new_total: int = Field(description="Goroutines in the new dump.")
+
+
+class SnapshotReport(ReportModel):
+    """What :func:`~dlvclient.snapshot` did: where the core is, how long the process stood still."""
+
+    pid: int = Field(description="The process that was dumped.")
+    core: str = Field(description="Absolute path of the core written.")
+    executable: str = Field(description="The process's executable, to open the core with.")
+    core_bytes: int = Field(description="The core's size on disk.")
+    stopped_seconds: float = Field(
+        description="How long the process was stopped, at most: from starting dlv to detaching."
+    )
+    dump_seconds: float = Field(description="How long Delve took to write the core.")
+    delve_version: str = Field(description="The Delve that wrote it.")
+    threads: int = Field(description="Threads dumped.")
+    memory_bytes: int = Field(description="Bytes of memory dumped.")

@@ -11,9 +11,10 @@ import contextlib
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
@@ -28,11 +29,11 @@ from ._transport import connect_socket, parse_address
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
 
-__all__ = ["connect", "open_core"]
+__all__ = ["connect", "open_core", "served", "task_group"]
 
 
 @asynccontextmanager
-async def _task_group() -> AsyncIterator[TaskGroup]:
+async def task_group() -> AsyncIterator[TaskGroup]:
     """A task group whose lone error comes out as itself.
 
     The background tasks (reader, output drains) never raise, so the only error is the one
@@ -48,18 +49,21 @@ async def _task_group() -> AsyncIterator[TaskGroup]:
         raise error from error.__cause__
 
 
+C = TypeVar("C", bound=AsyncClient)
+
+
 @asynccontextmanager
 async def _session(
     sock: socket.socket,
+    make_client: Callable[[Connection], C],
     *,
     process: DlvProcess | None,
-    default_timeout: float | None,
     handshake_timeout: float,
     detach_on_close: bool,
-) -> AsyncIterator[AsyncClient]:
+) -> AsyncIterator[C]:
     """A client on a connection for the life of the block; detached and closed on the way out."""
     conn = Connection(sock, closed_reason=process.closed_error if process else None)
-    client = AsyncClient(conn, default_timeout=default_timeout, process=process)
+    client = make_client(conn)
     try:
         await client._handshake(handshake_timeout)
         yield client
@@ -71,8 +75,32 @@ async def _session(
         with anyio.CancelScope(shield=True):
             if detach_on_close and not conn.closed:
                 with contextlib.suppress(DlvError):
-                    await client.detach(timeout=5)
+                    await client._close_session()
             await conn.aclose()
+
+
+@asynccontextmanager
+async def served(
+    process: DlvProcess, make_client: Callable[[Connection], C], *, startup_timeout: float
+) -> AsyncIterator[C]:
+    """A session with the dlv ``process`` started; dlv is gone when the block is left."""
+    try:
+        assert process.address is not None
+        try:
+            sock = await connect_socket(process.address)
+        except DlvError as exc:
+            raise await process.exit_error(what=str(exc)) from None
+        async with _session(
+            sock,
+            make_client,
+            process=process,
+            handshake_timeout=startup_timeout,
+            detach_on_close=True,
+        ) as client:
+            process.serving = True
+            yield client
+    finally:
+        await process.stop()
 
 
 def _checked_paths(
@@ -119,26 +147,18 @@ async def open_core(
         startup_timeout=startup_timeout,
         env=dict(env) if env is not None else None,
     )
-    async with _task_group() as tg:
+    async with task_group() as tg:
         process = await DlvProcess.start(tg, exe_path, core_path, options)
+
+        def make_client(conn: Connection) -> AsyncClient:
+            client = AsyncClient(conn, default_timeout=timeout, process=process)
+            client._executable = exe_path  # for its embedded build info
+            return client
+
         try:
-            assert process.address is not None
-            try:
-                sock = await connect_socket(process.address)
-            except DlvError as exc:
-                raise await process.exit_error(what=str(exc)) from None
-            async with _session(
-                sock,
-                process=process,
-                default_timeout=timeout,
-                handshake_timeout=startup_timeout,
-                detach_on_close=True,
-            ) as client:
-                process.serving = True
-                client._executable = exe_path  # for its embedded build info
+            async with served(process, make_client, startup_timeout=startup_timeout) as client:
                 yield client
         finally:
-            await process.stop()
             tg.cancel_scope.cancel()
 
 
@@ -166,8 +186,8 @@ async def connect(
         ) from None
     async with _session(
         sock,
+        lambda conn: AsyncClient(conn, default_timeout=timeout),
         process=None,
-        default_timeout=timeout,
         handshake_timeout=connect_timeout,
         detach_on_close=detach_on_close,
     ) as client:

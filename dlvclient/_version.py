@@ -100,6 +100,7 @@ FEATURES: dict[str, Feature] = {
         Feature("ListFunctions with FollowCalls", Version(1, 23, 0)),
         Feature("GuessSubstitutePath", Version(1, 24, 0)),
         Feature("GetEvents", Version(1, 25, 2)),
+        Feature("the stop reason in DebuggerState", Version(1, 26, 1)),
         Feature("Stacktrace with Skip", Version(1, 26, 2)),
         Feature("TypeInfo", Version(1, 26, 2)),
     )

@@ -16,12 +16,25 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 import anyio
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
-from . import _session, _triage
+from . import _launch, _session, _snapshot, _triage
 from ._client import AsyncClient
 from ._errors import ClientClosedError
+from ._live import LiveClient as AsyncLiveClient
+from ._target_output import OutputChunk, TargetOutput
 from ._version import Feature, Version
 
-__all__ = ["Client", "connect", "open_core", "triage"]
+__all__ = [
+    "Client",
+    "LiveClient",
+    "attach",
+    "connect",
+    "debug",
+    "launch",
+    "open_core",
+    "snapshot",
+    "test",
+    "triage",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,7 +50,7 @@ _AHEAD = 4
 class _Blocking(Generic[P, R]):
     """Descriptor: an ``AsyncClient`` coroutine method, as a blocking method of ``Client``."""
 
-    def __init__(self, method: Callable[Concatenate[AsyncClient, P], Awaitable[R]]) -> None:
+    def __init__(self, method: Callable[Concatenate[Any, P], Awaitable[R]]) -> None:
         self._method = method
 
     @overload
@@ -61,7 +74,7 @@ class _BlockingIter(Generic[P, R]):
 
     def __init__(
         self,
-        method: Callable[Concatenate[AsyncClient, P], AsyncIterator[R]],
+        method: Callable[Concatenate[Any, P], AsyncIterator[R]],
         *,
         batch: int = _BATCH,
     ) -> None:
@@ -255,18 +268,136 @@ class Client:
     waits = _Blocking(AsyncClient.waits)
 
 
+class _OnDemand(Generic[P, R]):
+    """Descriptor: an async-iterator method as a generator that fetches each item when asked.
+
+    For iterators that act on the target (each step of ``stops`` resumes it): running ahead,
+    as :class:`_BlockingIter` does, would resume the target while the caller still looks at
+    the last stop.
+    """
+
+    def __init__(self, method: Callable[Concatenate[Any, P], AsyncIterator[R]]) -> None:
+        self._method = method
+
+    @overload
+    def __get__(self, client: None, owner: type[Client]) -> _OnDemand[P, R]: ...
+    @overload
+    def __get__(self, client: Client, owner: type[Client]) -> Callable[P, Iterator[R]]: ...
+    def __get__(self, client: Client | None, owner: type[Client]) -> Any:
+        if client is None:
+            return self
+        method = self._method
+
+        @functools.wraps(method)
+        def iterate(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
+            return _on_demand(client, method(client._async, *args, **kwargs))
+
+        return iterate
+
+
+def _on_demand(client: Client, agen: AsyncIterator[R]) -> Iterator[R]:
+    try:
+        while True:
+            try:
+                yield client._run(agen.__anext__)
+            except StopAsyncIteration:
+                return
+    finally:
+        if not client._portal_closed:
+            client._run(agen.aclose)  # type: ignore[attr-defined]
+
+
+class Output:
+    """The blocking view of :class:`~dlvclient.TargetOutput`: ``for chunk in client.output``."""
+
+    def __init__(self, client: Client, output: TargetOutput) -> None:
+        self._client = client
+        self._output = output
+
+    def __iter__(self) -> Iterator[OutputChunk]:
+        return _on_demand(self._client, self._output.__aiter__())
+
+    def read_nowait(self) -> list[OutputChunk]:
+        """See :meth:`TargetOutput.read_nowait`."""
+        return self._client._run(_return, self._output.read_nowait)
+
+
+async def _return(fn: Callable[[], R]) -> R:
+    return fn()
+
+
+class LiveClient(Client):
+    """The blocking twin of :class:`~dlvclient.LiveClient`; get one from :func:`launch`,
+    :func:`attach`, :func:`debug` or :func:`test`.
+
+    :meth:`halt` may be called from another thread while :meth:`continue_` blocks.
+    """
+
+    _async: AsyncLiveClient
+
+    @property
+    def async_client(self) -> AsyncLiveClient:
+        """The async client this one drives (use it only from the portal's thread)."""
+        return self._async
+
+    @property
+    def output(self) -> Output:
+        """The target's stdout and stderr; iterating waits for each next chunk."""
+        return Output(self, self._async.output)
+
+    @property
+    def running(self) -> bool:
+        """See :attr:`dlvclient.LiveClient.running`."""
+        return self._async.running
+
+    @property
+    def attached(self) -> bool:
+        """See :attr:`dlvclient.LiveClient.attached`."""
+        return self._async.attached
+
+    @property
+    def exit_status(self) -> int | None:
+        """See :attr:`dlvclient.LiveClient.exit_status`."""
+        return self._async.exit_status
+
+    continue_ = _Blocking(AsyncLiveClient.continue_)
+    next = _Blocking(AsyncLiveClient.next)
+    step = _Blocking(AsyncLiveClient.step)
+    step_out = _Blocking(AsyncLiveClient.step_out)
+    step_instruction = _Blocking(AsyncLiveClient.step_instruction)
+    halt = _Blocking(AsyncLiveClient.halt)
+    stops = _OnDemand(AsyncLiveClient.stops)
+    restart = _Blocking(AsyncLiveClient.restart)
+    create_breakpoint = _Blocking(AsyncLiveClient.create_breakpoint)
+    create_watchpoint = _Blocking(AsyncLiveClient.create_watchpoint)
+    breakpoints = _Blocking(AsyncLiveClient.breakpoints)
+    breakpoint = _Blocking(AsyncLiveClient.breakpoint)
+    clear_breakpoint = _Blocking(AsyncLiveClient.clear_breakpoint)
+    toggle_breakpoint = _Blocking(AsyncLiveClient.toggle_breakpoint)
+    amend_breakpoint = _Blocking(AsyncLiveClient.amend_breakpoint)
+    set_variable = _Blocking(AsyncLiveClient.set_variable)
+    call_function = _Blocking(AsyncLiveClient.call_function)
+    dump = _Blocking(AsyncLiveClient.dump)
+    pid = _Blocking(AsyncLiveClient.pid)
+
+
+C = TypeVar("C", bound=Client)
+A = TypeVar("A", bound=AsyncClient)
+
+
 def _blocking_session(
-    opener: Callable[P, AbstractAsyncContextManager[AsyncClient]],
-) -> Callable[P, AbstractContextManager[Client]]:
+    opener: Callable[P, AbstractAsyncContextManager[A]],
+    client_class: Callable[[BlockingPortal, A], C],
+) -> Callable[P, AbstractContextManager[C]]:
     """Turn an async session opener into a blocking one with the same parameters."""
 
     @contextmanager
-    def open_session(*args: P.args, **kwargs: P.kwargs) -> Iterator[Client]:
+    def open_session(*args: P.args, **kwargs: P.kwargs) -> Iterator[C]:
         with start_blocking_portal("asyncio") as portal:
-            client: Client | None = None
+            client: C | None = None
             try:
                 with portal.wrap_async_context_manager(opener(*args, **kwargs)) as aclient:
-                    client = Client(portal, aclient)
+                    client = client_class(portal, aclient)
                     yield client
             finally:
                 if client is not None:
@@ -276,10 +407,10 @@ def _blocking_session(
     return open_session
 
 
-open_core = _blocking_session(_session.open_core)
+open_core = _blocking_session(_session.open_core, Client)
 """Blocking :func:`dlvclient.open_core`: ``with open_core(exe, core) as client: ...``."""
 
-connect = _blocking_session(_session.connect)
+connect = _blocking_session(_session.connect, Client)
 """Blocking :func:`dlvclient.connect`."""
 
 
@@ -296,3 +427,17 @@ def _blocking(fn: Callable[P, Awaitable[R]]) -> Callable[P, R]:
 
 triage = _blocking(_triage.triage)
 """Blocking :func:`dlvclient.triage`: ``result = triage(["/var/crash"], db="crashes.db")``."""
+launch = _blocking_session(_launch.launch, LiveClient)
+"""Blocking :func:`dlvclient.launch`: ``with launch("./server") as client: ...``."""
+
+attach = _blocking_session(_launch.attach, LiveClient)
+"""Blocking :func:`dlvclient.attach`."""
+
+debug = _blocking_session(_launch.debug, LiveClient)
+"""Blocking :func:`dlvclient.debug`."""
+
+test = _blocking_session(_launch.go_test, LiveClient)
+"""Blocking :func:`dlvclient.test`."""
+
+snapshot = _blocking(_snapshot.snapshot)
+"""Blocking :func:`dlvclient.snapshot`: ``report = snapshot(pid, "hung.core")``."""

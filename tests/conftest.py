@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.chromium import INSTALL_HINT, Chromium, find_chromium
+from tests.live_support import LivePrograms
 from tests.support import (
     DEFAULT_LEGS,
     LEGS,
@@ -27,7 +28,16 @@ from tests.support import (
 
 # Fixtures that build programs with Go or start dlv.
 DLV_FIXTURES = frozenset(
-    {"leg", "cores", "seed", "seed_case", "goroutines_case", "reliability_cores"}
+    {
+        "leg",
+        "cores",
+        "seed",
+        "seed_case",
+        "goroutines_case",
+        "reliability_cores",
+        "live_programs",
+        "exe",
+    }
 )
 
 
@@ -110,3 +120,9 @@ def chromium() -> Iterator[Chromium]:
         pytest.skip(message)
     with Chromium(binary) as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def live_programs(tmp_path_factory: pytest.TempPathFactory) -> LivePrograms:
+    """``live_programs(leg) -> Path``: the live-session test program, built once per leg."""
+    return LivePrograms(tmp_path_factory.mktemp("live"))

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import inspect
 
-from dlvclient import AsyncClient
+import pytest
+
+import dlvclient
+import dlvclient.sync
+from dlvclient import AsyncClient, LiveClient
 from dlvclient.sync import Client
 
 
@@ -16,12 +20,27 @@ def _public_methods(cls: type) -> dict[str, object]:
     }
 
 
-def test_surfaces_in_step() -> None:
+@pytest.mark.parametrize(
+    ("async_class", "blocking_class"),
+    [(AsyncClient, Client), (LiveClient, dlvclient.sync.LiveClient)],
+    ids=["Client", "LiveClient"],
+)
+def test_surfaces_in_step(async_class: type, blocking_class: type) -> None:
     """Every async method has a blocking twin with the same signature, and nothing more."""
-    asynchronous = _public_methods(AsyncClient)
-    blocking = _public_methods(Client)
+    asynchronous = _public_methods(async_class)
+    blocking = _public_methods(blocking_class)
     assert set(asynchronous) == set(blocking)
     for name, method in asynchronous.items():
         twin = blocking[name]
         wrapped = getattr(twin, "_method", twin)
         assert inspect.signature(wrapped) == inspect.signature(method), name  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["open_core", "connect", "launch", "attach", "debug", "test"])
+def test_openers_in_step(name: str) -> None:
+    twin = getattr(dlvclient.sync, name)
+    assert inspect.signature(twin) == inspect.signature(getattr(dlvclient, name))
+
+
+def test_snapshot_in_step() -> None:
+    assert inspect.signature(dlvclient.sync.snapshot) == inspect.signature(dlvclient.snapshot)

@@ -1,0 +1,1 @@
+"""Tests of live sessions: launch, attach, debug, test, execution control and snapshots."""
