@@ -14,6 +14,7 @@ from typing import NamedTuple
 from ._culprit import culprit_sentence, dump_sentence
 from ._goprint import variable_text
 from ._models import Goroutine, GoroutineStatus, Location, Stackframe
+from ._origin import culprit_index
 from ._schema import (
     Bucket,
     BucketFrame,
@@ -263,18 +264,24 @@ def _bucket_state(state: str | None, wait_reason: str | None) -> str:
     return f"{text}: {wait_reason}" if wait_reason else text
 
 
-def _bucket_frames(frames: Sequence[BucketFrame], limit: int = 3) -> list[BucketFrame]:
-    """The frames that tell buckets apart: the innermost user frames or, for the runtime's
-    own goroutines, the function the goroutine started in."""
+def _bucket_frames(frames: Sequence[BucketFrame], limit: int = 3) -> list[BucketFrame | None]:
+    """The frames that tell buckets apart: the innermost user frames, down to the culprit
+    (the program's own frame) when it is further down, ``None`` standing for the frames left
+    out between; for the runtime's own goroutines, the function the goroutine started in."""
     user: list[BucketFrame] = []
     for frame in frames:
         # A recursion shows once: the frames after it say more about the goroutine.
         if not frame.is_runtime and (not user or user[-1].function != frame.function):
             user.append(frame)
-    if user:
-        return user[:limit]
-    started = [frame for frame in frames if frame.function != "runtime.goexit"]
-    return started[-1:]
+    if not user:
+        started = [frame for frame in frames if frame.function != "runtime.goexit"]
+        return list(started[-1:])
+    index = culprit_index(frames)
+    culprit = frames[index] if index is not None else None
+    shown: list[BucketFrame | None] = list(user[:limit])
+    if culprit is not None and culprit not in shown:
+        shown[-1:] = [None, culprit]
+    return shown
 
 
 def _bucket_lines(
@@ -288,7 +295,9 @@ def _bucket_lines(
 ) -> list[str]:
     lines = [f"{head}  {states or _bucket_state(state, wait_reason)}"]
     pad = " " * len(head)
-    lines += [f"{pad}  {_short_location(frame)}" for frame in _bucket_frames(frames)]
+    lines += [
+        f"{pad}  {_short_location(frame) if frame else '...'}" for frame in _bucket_frames(frames)
+    ]
     lines += [f"{pad}  {line}" for line in more]
     return lines
 
@@ -576,6 +585,8 @@ def _html_buckets(report: CrashReport) -> str:
         top = "<br>".join(
             f"<code>{_e(f.function)}</code> "
             f'<span class="file">{_e(PurePath(f.file).name)}:{f.line}</span>'
+            if f
+            else '<span class="file">...</span>'
             for f in _bucket_frames(bucket.frames)
         )
         details = "".join(f'<div class="file">{_e(line)}</div>' for line in _bucket_details(bucket))

@@ -83,3 +83,36 @@ def test_text_folds_deep_recursion() -> None:
     numbers = [line.split()[0] for line in backtrace.splitlines() if line[0].isdigit()]
     assert numbers == ["0", "1", "9"]
     assert "   ... 7 more frames of main.f\n9  0x" in backtrace
+
+
+def test_a_bucket_shows_its_culprit_below_the_frames_it_shows() -> None:
+    def frame(function: str, kind: str) -> dict[str, object]:
+        return {"function": function, "file": f"/src/{kind}.go", "line": 1,
+                "is_runtime": kind == "runtime",
+                "origin": {"kind": kind, "package": function.rsplit(".", 1)[0]}}  # fmt: skip
+
+    stack = [
+        frame("runtime.gopark", "runtime"),
+        frame("sync.(*Mutex).Lock", "stdlib"),
+        frame("example.com/dep.(*Limiter).reserveN", "dependency"),
+        frame("example.com/dep.(*Limiter).AllowN", "dependency"),
+        frame("example.com/dep.(*Limiter).Allow", "dependency"),
+        frame("main.poll", "main"),
+    ]
+    bucket = {"signature": "0" * 16, "level": "exact", "count": 3, "ids": [4, 5, 6],
+              "ids_truncated": False, "state": "waiting", "wait_reason": "sync.Mutex.Lock",
+              "frames": stack, "crashed": False, "runtime": False,
+              "creator": frame("main.main", "main")}  # fmt: skip
+    text = report_text(made_up_report("boom", buckets=[bucket]))
+    shown = text.split("Goroutines: ", 1)[1].splitlines()[1:7]
+    assert [line.split()[0] for line in shown] == [
+        "3",
+        "sync.(*Mutex).Lock",
+        "example.com/dep.(*Limiter).reserveN",
+        "...",
+        "main.poll",
+        "created",
+    ]
+    assert shown[-1].strip() == "created by main.main at main.go:1"
+    assert "goroutines 4, 5, 6" in text
+    assert "main.poll" in report_html(made_up_report("boom", buckets=[bucket]))
