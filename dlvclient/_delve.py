@@ -96,8 +96,12 @@ _VERSIONS_FILE = "delve-versions.json"
 _memo: dict[tuple[str, int, int], Version | None] = {}
 
 
-def _probe(path: Path, timeout: float) -> Version | None:
-    """``dlv version`` of ``path``, cached by path, mtime and size here and in the home dir."""
+def _probe(path: Path, timeout: float, *, strict: bool = True) -> Version | None:
+    """``dlv version`` of ``path``, cached by path, mtime and size here and in the home dir.
+
+    A ``dlv version`` that hangs raises DlvTimeoutError when ``strict`` (a dlv the user named);
+    otherwise (a ``dlv`` found on PATH that may be anything) it counts as no version, for good.
+    """
     st = path.stat()
     key = (str(path), st.st_mtime_ns, st.st_size)
     if key in _memo:
@@ -109,7 +113,13 @@ def _probe(path: Path, timeout: float) -> Version | None:
     if isinstance(entry, list) and entry[:2] == [st.st_mtime_ns, st.st_size]:
         version = Version.parse(str(entry[2])) if entry[2] else None
     else:
-        version = _run_version(path, timeout)
+        try:
+            version = _run_version(path, timeout)
+        except DlvTimeoutError as exc:
+            if strict:
+                raise
+            logger.warning("%s; it is not used", exc)
+            version = None
         table[str(path)] = [st.st_mtime_ns, st.st_size, str(version) if version else None]
         with contextlib.suppress(OSError):  # a read-only home only costs a probe next time
             write_json(cache_file, table)
@@ -189,7 +199,8 @@ def delve_candidates(
     for path, origin in places:
         if path not in seen:
             seen.add(path)
-            out.append(DelveCandidate(path, _probe(path, timeout), origin))
+            strict = origin in ("argument", "$DLV")
+            out.append(DelveCandidate(path, _probe(path, timeout, strict=strict), origin))
     return out
 
 
@@ -240,7 +251,9 @@ def choose_delve(
     candidates = delve_candidates(timeout=timeout)
     if not candidates:
         raise DlvNotFoundError(f"dlv (Delve) was not found; {install_advice(go)}")
-    ranked = sorted(candidates, key=lambda c: c.version or Version(0, 0), reverse=True)
+    # A dlv whose version cannot be read may not be Delve at all: the last resort only.
+    usable = [c for c in candidates if c.version is not None] or candidates
+    ranked = sorted(usable, key=lambda c: c.version or Version(0, 0), reverse=True)
     for candidate in ranked:
         if candidate.supports(go):
             return candidate
