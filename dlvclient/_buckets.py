@@ -72,7 +72,7 @@ def _key(level: Similarity, frames: Sequence[FrameLike], creator: FrameLike | No
 class _Acc:
     """A bucket under construction (mutable, cheap to update)."""
 
-    __slots__ = ("count", "crashed", "creator", "frames", "ids", "states")
+    __slots__ = ("count", "crashed", "creator", "frames", "ids", "states", "waited")
 
     def __init__(self, frames: list[BucketFrame], creator: BucketFrame | None):
         self.frames = frames
@@ -81,6 +81,7 @@ class _Acc:
         self.count = 0
         self.ids: list[int] = []
         self.crashed = False
+        self.waited: int | None = None
 
     def shared(self, part: int) -> str | None:
         """The state (``part`` 0) or wait reason (1) of every member; None when they differ
@@ -123,9 +124,11 @@ class Bucketer:
         count: int = 1,
         ids: Sequence[int] | None = None,
         states: Sequence[BucketState] | None = None,
+        waited: int | None = None,
     ) -> None:
         """Count one goroutine (or, with ``count``/``ids``/``states``, a whole finer bucket)
-        in; ``creator`` is the location of the ``go`` statement that started it."""
+        in; ``creator`` is the location of the ``go`` statement that started it, ``waited``
+        how long it has waited at least (nanoseconds), when known."""
         key = _key(self.level, frames, creator)
         acc = self._buckets.get(key)
         if acc is None:
@@ -136,6 +139,8 @@ class Bucketer:
             acc.states[which] = acc.states.get(which, 0) + each.count
         acc.count += count
         acc.crashed = acc.crashed or crashed
+        if waited is not None and (acc.waited is None or waited > acc.waited):
+            acc.waited = waited
         room = self.max_ids - len(acc.ids)
         if room > 0:
             acc.ids.extend((goroutine_id,) if ids is None else ids[:room])
@@ -164,6 +169,7 @@ def _bucket(level: Similarity, key: _Key, acc: _Acc) -> Bucket:
         ],
         frames=acc.frames,
         creator=acc.creator,
+        longest_wait_ns=acc.waited,
         crashed=acc.crashed,
         runtime=bool(acc.frames) and all(f.is_runtime for f in acc.frames),
     )
@@ -191,6 +197,7 @@ def coarsen(
             ids=bucket.ids,
             # Reports saved before buckets counted states have none: one state, or mixed.
             states=bucket.states or None,
+            waited=bucket.longest_wait_ns,
         )
     return bucketer.buckets()
 

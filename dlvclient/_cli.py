@@ -50,7 +50,7 @@ from ._errors import (
 from ._goprint import variable_text
 from ._models import EvalScope, Goroutine, GoroutineField, GoroutineFilter
 from ._output import output_path
-from ._report import crash_report, diff_reports
+from ._report import crash_report, diff_reports, gc_clock
 from ._schema import CrashReport, Similarity
 from ._session import open_core
 from ._snapshot import snapshot
@@ -204,23 +204,13 @@ def _goroutine_filters(args: argparse.Namespace) -> list[GoroutineFilter]:
     return filters
 
 
-async def _gc_clock(client: AsyncClient) -> int | None:
-    """When the latest garbage collection started, on the clock of ``Goroutine.wait_since``:
-    the "now" that wait stamps are measured against (see ``_wording.waited_text``)."""
-    try:
-        value = (await client.eval("runtime.work.tstart")).to_python()
-    except DlvError:
-        return None
-    return value if isinstance(value, int) else None
-
-
 async def _goroutines(args: argparse.Namespace) -> None:
     filters = _goroutine_filters(args)
     async with _session(args, args.exe, args.core) as client:
         go_version = (await client.version()).target_go_version or None
         state = await client.state()
         current = state.current_goroutine.id if state.current_goroutine else 0
-        clock = await _gc_clock(client)
+        clock = await gc_clock(client)
         if args.group_by:
             await _print_groups(client, args, filters, go_version, current, clock)
             return

@@ -29,7 +29,14 @@ from ._schema import (
     WaitObject,
     Waits,
 )
-from ._wording import hidden_frames_line, status_words, variable_lines, wait_text, waited_ns
+from ._wording import (
+    hidden_frames_line,
+    status_words,
+    variable_lines,
+    wait_text,
+    waited_ns,
+    waited_text,
+)
 
 __all__ = [
     "diff_text",
@@ -307,10 +314,17 @@ def _short_location(frame: BucketFrame) -> str:
 
 
 def _bucket_states(bucket: Bucket) -> str:
-    """``40 waiting: IO wait, 4 runnable``; just the state when every member shares it."""
+    """``40 waiting: IO wait, 4 runnable``; just the state when every member shares it; then
+    how long the longest waiter has waited, from a second on (``waiting: chan receive,
+    2m30s+``)."""
     if len(bucket.states) < 2:
-        return _bucket_state(bucket.state, bucket.wait_reason)
-    return ", ".join(f"{s.count} {_bucket_state(s.state, s.wait_reason)}" for s in bucket.states)
+        text = _bucket_state(bucket.state, bucket.wait_reason)
+    else:
+        text = ", ".join(
+            f"{s.count} {_bucket_state(s.state, s.wait_reason)}" for s in bucket.states
+        )
+    waited = waited_text(bucket.longest_wait_ns)
+    return f"{text}, {waited}" if waited else text
 
 
 def _bucket_ids(bucket: Bucket, shown: int = 5) -> str:

@@ -43,6 +43,7 @@ from ._schema import (
 )
 from ._signals import go_signal_name, go_signal_text
 from ._waits import WaitsCollector
+from ._wording import waited_ns
 
 _T = TypeVar("_T")
 
@@ -534,6 +535,7 @@ async def _scan_goroutines(
     find_crash: bool,
     progress: Callable[[int], None] | None,
     waits: WaitsCollector | None = None,
+    gc_clock: int | None = None,
 ) -> tuple[GoroutineSummary, _Site | None]:
     """One streamed pass over every goroutine's stack: counts, buckets and, when the current
     thread showed no crash, the first goroutine caught crashing."""
@@ -563,11 +565,23 @@ async def _scan_goroutines(
             wait_reason=wait,
             crashed=crashed,
             creator=goroutine.go_statement_loc,
+            waited=waited_ns(goroutine.wait_since, gc_clock),
         )
         if waits is not None:
             waits.add(goroutine, frames)
     summary = GoroutineSummary(total=total, by_status=dict(by_status), by_wait_reason=dict(by_wait))
     return summary, found
+
+
+async def gc_clock(client: ReadClient) -> int | None:
+    """When the latest garbage collection started, on the clock of ``Goroutine.wait_since``
+    (``runtime.work.tstart``): the "now" that wait stamps are measured against (see
+    :func:`~dlvclient._wording.waited_text`); None when it cannot be read."""
+    try:
+        value = (await client.eval("runtime.work.tstart")).to_python()
+    except DlvError:
+        return None
+    return value if isinstance(value, int) else None
 
 
 # --- the entry points ----------------------------------------------------------------------------
@@ -633,6 +647,7 @@ async def crash_report(
         find_crash=site is None,
         progress=progress,
         waits=collector,
+        gc_clock=await gc_clock(client),
     )
     blocked = await collector.resolve(client) if collector is not None else None
     if blocked is not None:

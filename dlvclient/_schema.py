@@ -145,6 +145,13 @@ class Bucket(ReportModel):
         "every member at the 'exact' level); null for the main goroutine and where Delve "
         "does not know it.",
     )
+    longest_wait_ns: int | None = Field(
+        None,
+        description="How long the member blocked longest has waited at least, in "
+        "nanoseconds: from the start of the first garbage collection that found it blocked "
+        "(the runtime's g.waitsince) to the start of the latest one (runtime.work.tstart); "
+        "Go's traceback gives it in minutes. Null when no collection saw a member blocked.",
+    )
     crashed: bool = Field(description="True for the bucket holding the crashed goroutine.")
     runtime: bool = Field(
         description="True when every frame is runtime-internal (GC workers, finalizers...): "

@@ -3,6 +3,7 @@ a count per state, the first frame worth reading, and --similarity on the comman
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,9 @@ async def test_report_buckets_name_ids_creators_and_states(leg: Leg, cores: Core
         "main.main",
         line_of(case, "go worker(jobs)"),
     )
+    # The workers blocked before two collections 1.5 s apart.
+    assert worker.longest_wait_ns is not None
+    assert worker.longest_wait_ns >= 1_400_000_000
     crashed = report.buckets[0]
     assert crashed.crashed
     assert crashed.creator is None  # the main goroutine: no go statement started it
@@ -52,6 +56,7 @@ def test_cli_buckets_show_ids_creators_and_take_similarity(
     serve = line_of(case, "go readLoop(conn)")
     assert f"created by main.serve at main.go:{serve}" in run.out
     assert "goroutines " in run.out
+    assert re.search(r"^ +4  waiting: chan receive, 1\.[4-9]s\+$", run.out, re.MULTILINE)
     assert "(exact stacks)" in run.out
     saved = []
     for level in ("function", "exact"):

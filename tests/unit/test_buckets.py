@@ -181,3 +181,16 @@ def test_runtime_buckets_have_no_culprit() -> None:
     bucketer = Bucketer(Similarity.EXACT)
     bucketer.add(2, [Frame("runtime.gopark"), Frame("runtime.forcegchelper")])
     assert bucketer.buckets()[0].culprit is None
+
+
+def test_a_bucket_keeps_its_longest_wait_through_coarsening() -> None:
+    exact = Bucketer(Similarity.EXACT)
+    exact.add(1, READER, state="waiting", creator=SERVE, waited=2_000_000_000)
+    exact.add(2, READER, state="waiting", creator=SERVE, waited=None)
+    exact.add(3, READER, state="waiting", creator=Frame("main.other", 9), waited=5_000_000_000)
+    assert sorted(b.longest_wait_ns or 0 for b in exact.buckets()) == [2 * 10**9, 5 * 10**9]
+    (coarse,) = coarsen(exact.buckets(), Similarity.FUNCTION)
+    assert coarse.longest_wait_ns == 5 * 10**9
+    never = Bucketer(Similarity.EXACT)
+    never.add(1, READER, state="runnable")
+    assert never.buckets()[0].longest_wait_ns is None
