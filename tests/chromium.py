@@ -12,6 +12,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -50,7 +51,8 @@ class Chromium:
     """One headless Chromium process; :meth:`page` opens a tab to drive."""
 
     def __init__(self, binary: str, *, timeout: float = 60.0) -> None:
-        self._profile = tempfile.mkdtemp(prefix="dlvclient-chromium-")
+        #: The profile directory, fresh, removed on close.
+        self.profile = tempfile.mkdtemp(prefix="dlvclient-chromium-")
         self._timeout = timeout
         commands_read, self._commands = os.pipe()
         self._replies, replies_write = os.pipe()
@@ -60,12 +62,14 @@ class Chromium:
             os.dup2(replies_write, 4)
 
         self._process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+            [binary, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             pass_fds=(3, 4, commands_read, replies_write),
             preexec_fn=on_fds_3_and_4,
+            # Its own process group: renderers and helpers go with it if it must be killed.
+            start_new_session=True,
         )
         os.close(commands_read)
         os.close(replies_write)
@@ -91,12 +95,13 @@ class Chromium:
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self._process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         for fd in (self._commands, self._replies):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        shutil.rmtree(self._profile, ignore_errors=True)
+        shutil.rmtree(self.profile, ignore_errors=True)
 
     def send(self, method: str, params: dict[str, Any] | None = None, session: str = "") -> Any:
         """Send one command and return its result, keeping the events that came meanwhile."""

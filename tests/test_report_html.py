@@ -11,7 +11,7 @@ import pytest
 
 from dlvclient._cli_output import reason_lines, report_html
 from dlvclient._schema import CrashReport
-from tests.chromium import Chromium, Page
+from tests.chromium import Chromium, Page, find_chromium
 from tests.support import CoreFactory, Leg, cli, target
 
 pytestmark = pytest.mark.needs_dlv
@@ -111,3 +111,25 @@ def test_long_names_wrap_instead_of_overflowing(
         assert_fits(page)
         toggle(page, 0)
         assert_fits(page)
+
+
+def test_chromium_leaves_no_process_behind(chromium: Chromium) -> None:
+    binary = find_chromium()
+    assert binary is not None  # the fixture would have skipped or failed
+    with Chromium(binary) as browser:
+        profile = browser.profile
+        assert browser.page(Path(__file__), width=800).evaluate("1 + 1") == 2
+    left = [
+        proc.name
+        for proc in Path("/proc").iterdir()
+        if proc.name.isdigit() and profile.encode() in _cmdline(proc)
+    ]
+    assert left == []
+    assert not Path(profile).exists()
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
