@@ -519,7 +519,9 @@ class Variable(DelveModel):
 
         Strings are quoted as Go's ``%q`` quotes them, from the raw bytes when they are not
         valid UTF-8 (``\\xff``, from ``StringValueBytes``; Delve before 1.26 sends U+FFFD
-        instead), and containers break onto lines where Delve breaks them.
+        instead), and containers break onto lines where Delve breaks them. The layout is
+        Delve 1.22+'s: before 1.22 dlv left out the ``(*T)(0xADDR)`` line above a pointer's
+        target.
         """
         from ._goprint import variable_text  # that module builds on this one
 

@@ -12,9 +12,16 @@ import (
 
 // Printed by the tests as dlv prints them: lines break by length in bytes, not characters.
 var (
-	labels  = []string{"éééé", "ab"}
-	invalid = []string{"ok", "\xc3\x28", "\xe2\x82"}
-	nested  = map[string]Names{"k": {Short: "x", Wide: "ü"}}
+	labels              = []string{"éééé", "ab"}
+	invalid             = []string{"ok", "\xc3\x28", "\xe2\x82"}
+	nested              = map[string]Names{"k": {Short: "x", Wide: "ü"}}
+	pointer             = &Names{Short: "p", Wide: "a pointer's target"}
+	boxed   interface{} = Names{Short: "i"}
+	words               = []string{"a", "a long string here"}
+	numbers             = map[int][]int{1: {1, 2}}
+	queue               = make(chan int, 3)
+	array               = [3]uint8{1, 2, 3}
+	cplx                = complex(1.5, -2)
 )
 
 type Names struct {
@@ -65,7 +72,8 @@ func startConnections(n int) []net.Conn {
 
 func inspect(bad string, names Names, count int) {
 	var m map[string]int
-	fmt.Println("display: crashing", len(bad), names.Wide, count, len(labels), len(invalid), len(nested))
+	fmt.Println("display: crashing", len(bad), names.Wide, count, len(labels), len(invalid), len(nested),
+		pointer.Short, boxed != nil, len(words), len(numbers), cap(queue), array[0], real(cplx))
 	m[bad] = count // nil map: panics
 }
 
