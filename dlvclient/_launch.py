@@ -28,22 +28,11 @@ _LAST_OUTPUT = 1.0
 _YAMA = Path("/proc/sys/kernel/yama/ptrace_scope")
 
 
-def _signal_if_same(pid: int, started: str | None, signum: int) -> None:
-    """Send ``signum`` to ``pid`` if it is still the process that started at ``started``."""
+def _kill_if_same(pid: int, started: str | None) -> None:
+    """SIGKILL ``pid`` if it is still the process that started at ``started``."""
     if pid > 0 and started is not None and process_start_time(pid) == started:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signum)
-
-
-def _leave_target(client: LiveClient, process: DlvProcess) -> None:
-    """Make sure the target ends the session as promised, even if dlv did not see to it."""
-    if client.kill_on_close:
-        # dlv kills what it launched, but not when it was killed itself.
-        _signal_if_same(client._pid, client._pid_started, signal.SIGKILL)
-    elif process.process.returncode != 0:
-        # A dlv that died while attached leaves the process stopped by the SIGSTOP of its
-        # attach: let it run on.
-        _signal_if_same(client._pid, client._pid_started, signal.SIGCONT)
+            os.kill(pid, signal.SIGKILL)
 
 
 @asynccontextmanager
@@ -111,8 +100,10 @@ async def _live_session(
                 raise _attach_error(command, exc) if attached else exc from None
             finally:
                 with anyio.CancelScope(shield=True):
-                    if client is not None:
-                        _leave_target(client, process)
+                    if client is not None and client.kill_on_close:
+                        # dlv kills what it launched, but not when it was killed itself. (An
+                        # attached process runs on by itself when its tracer dies.)
+                        _kill_if_same(client._pid, client._pid_started)
                     await output.drain(_LAST_OUTPUT)
                 tg.cancel_scope.cancel()
     finally:
