@@ -49,7 +49,7 @@ from ._errors import (
     UsageError,
 )
 from ._home import dlvclient_home
-from ._launch import attach, debug, launch
+from ._launch import BuildOptions, DlvOptions, ProgramOptions, attach, debug, launch
 from ._launch import go_test as test
 from ._live import LiveClient
 from ._models import (
@@ -134,6 +134,7 @@ __all__ = [
     "BucketDiff",
     "BucketFrame",
     "BucketState",
+    "BuildOptions",
     "CallError",
     "CaptureError",
     "ClientClosedError",
@@ -154,6 +155,7 @@ __all__ = [
     "DiscardedBreakpoint",
     "DlvError",
     "DlvNotFoundError",
+    "DlvOptions",
     "DlvTimeoutError",
     "DumpError",
     "DumpState",
@@ -193,6 +195,7 @@ __all__ = [
     "OutputChunk",
     "PackageBuildInfo",
     "ProcessExitedError",
+    "ProgramOptions",
     "ProtocolError",
     "Reason",
     "ReasonKind",

@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
 
@@ -21,29 +22,21 @@ from ._live import LiveClient, process_start_time
 from ._session import served, task_group
 from ._target_output import OutputChunk, TargetOutput
 
-__all__ = ["attach", "debug", "go_test", "launch"]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = ["BuildOptions", "DlvOptions", "ProgramOptions", "attach", "debug", "go_test", "launch"]
 
 # How long the target's last output may take to come out of its pipes after dlv is gone.
 _LAST_OUTPUT = 1.0
 _YAMA = Path("/proc/sys/kernel/yama/ptrace_scope")
 
 
-def _signal_if_same(pid: int, started: str | None, signum: int) -> None:
-    """Send ``signum`` to ``pid`` if it is still the process that started at ``started``."""
+def _kill_if_same(pid: int, started: str | None) -> None:
+    """SIGKILL ``pid`` if it is still the process that started at ``started``."""
     if pid > 0 and started is not None and process_start_time(pid) == started:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signum)
-
-
-def _leave_target(client: LiveClient, process: DlvProcess) -> None:
-    """Make sure the target ends the session as promised, even if dlv did not see to it."""
-    if client.kill_on_close:
-        # dlv kills what it launched, but not when it was killed itself.
-        _signal_if_same(client._pid, client._pid_started, signal.SIGKILL)
-    elif process.process.returncode != 0:
-        # A dlv that died while attached leaves the process stopped by the SIGSTOP of its
-        # attach: let it run on.
-        _signal_if_same(client._pid, client._pid_started, signal.SIGCONT)
+            os.kill(pid, signal.SIGKILL)
 
 
 @asynccontextmanager
@@ -111,30 +104,68 @@ async def _live_session(
                 raise _attach_error(command, exc) if attached else exc from None
             finally:
                 with anyio.CancelScope(shield=True):
-                    if client is not None:
-                        _leave_target(client, process)
+                    if client is not None and client.kill_on_close:
+                        # dlv kills what it launched, but not when it was killed itself. (An
+                        # attached process runs on by itself when its tracer dies.)
+                        _kill_if_same(client._pid, client._pid_started)
                     await output.drain(_LAST_OUTPUT)
                 tg.cancel_scope.cancel()
     finally:
         output.close()
 
 
+class DlvOptions(TypedDict, total=False):
+    """How dlv is started for a live session: the keywords of :func:`open_core` of the
+    same names (``dlv``, ``startup_timeout`` — 30 s, 120 s for the builds of :func:`debug`
+    and :func:`test` —, ``check_go_version``, ``listen``, ``allow_remote``, ``extra_args``)."""
+
+    dlv: str | os.PathLike[str] | None
+    startup_timeout: float
+    check_go_version: bool
+    listen: str | None
+    allow_remote: bool
+    extra_args: Sequence[str]
+
+
+class ProgramOptions(DlvOptions, total=False):
+    """A launched program's surroundings, with :class:`DlvOptions`: ``cwd`` (its working
+    directory), ``env`` (its whole environment; default this process's, plus
+    ``GO_TELEMETRY_CHILD=2``, which keeps dlv's telemetry child away) and ``on_output``
+    (called with each :class:`OutputChunk` instead of keeping it for :attr:`LiveClient.output`)."""
+
+    cwd: str | os.PathLike[str] | None
+    env: Mapping[str, str] | None
+    on_output: Callable[[OutputChunk], object] | None
+
+
+class BuildOptions(ProgramOptions, total=False):
+    """:class:`ProgramOptions` for a program Delve builds: ``build_flags`` go to ``go build``
+    (``"-tags=integration"``); it builds without optimizations in any case."""
+
+    build_flags: str
+
+
+def _keys(options: type[Any]) -> frozenset[str]:
+    """The keys a TypedDict of options has, its bases' included."""
+    return frozenset(options.__required_keys__ | options.__optional_keys__)
+
+
 def _options(
-    dlv: str | os.PathLike[str] | None,
-    startup_timeout: float,
-    check_go_version: bool,
-    listen: str | None,
-    allow_remote: bool,
-    extra_args: Sequence[str],
-) -> LaunchOptions:
-    return LaunchOptions(
-        dlv=dlv,
-        listen=listen,
-        allow_remote=allow_remote,
-        check_go_version=check_go_version,
-        extra_args=tuple(extra_args),
-        startup_timeout=startup_timeout,
-    )
+    options: Mapping[str, Any], allowed: type[Any], *, startup_timeout: float = 30.0
+) -> tuple[LaunchOptions, dict[str, Any]]:
+    """Check ``options`` against the TypedDict ``allowed``; return dlv's part and the rest."""
+    known = _keys(allowed)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise InvalidArgumentError(
+            f"unknown option(s) {', '.join(unknown)}; the options are {', '.join(sorted(known))}"
+        )
+    dlv_keys = _keys(DlvOptions)
+    launch = {key: value for key, value in options.items() if key in dlv_keys}
+    launch.setdefault("startup_timeout", startup_timeout)
+    launch["extra_args"] = tuple(launch.get("extra_args", ()))
+    rest = {key: value for key, value in options.items() if key not in dlv_keys}
+    return LaunchOptions(**launch), rest
 
 
 def _executable(path: str | os.PathLike[str]) -> str:
@@ -167,36 +198,26 @@ async def launch(
     executable: str | os.PathLike[str],
     args: Sequence[str] = (),
     *,
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    on_output: Callable[[OutputChunk], object] | None = None,
-    dlv: str | os.PathLike[str] | None = None,
     timeout: float | None = 120.0,
-    startup_timeout: float = 30.0,
-    check_go_version: bool = True,
-    listen: str | None = None,
-    allow_remote: bool = False,
-    extra_args: Sequence[str] = (),
+    **options: Unpack[ProgramOptions],
 ) -> AsyncIterator[LiveClient]:
     """Start ``executable`` with ``args`` under ``dlv exec --headless``; yield its client.
 
     The program starts stopped at its entry: set breakpoints, then :meth:`~LiveClient.continue_`.
-    ``cwd`` is its working directory and ``env`` its whole environment (default: this
-    process's; ``GO_TELEMETRY_CHILD=2`` is added, which keeps dlv's telemetry child away).
-    Its stdout and stderr come through :attr:`LiveClient.output` (or each chunk to
-    ``on_output``); its stdin is ``/dev/null``. The other options are those of
-    :func:`open_core`. On exit, error or cancellation the program is killed and dlv stopped.
+    Its stdout and stderr come through :attr:`LiveClient.output` (or ``on_output``); its
+    stdin is ``/dev/null``. ``timeout`` is the default per-call timeout; the other options
+    are :class:`ProgramOptions`. On exit, error or cancellation the program is killed and
+    dlv stopped.
     """
+    launch_options, program = _options(options, ProgramOptions)
     exe = await anyio.to_thread.run_sync(_executable, executable)
     async with _live_session(
         ["exec", exe],
         executable=exe,
         target_args=args,
-        cwd=cwd,
-        env=env,
-        options=_options(dlv, startup_timeout, check_go_version, listen, allow_remote, extra_args),
+        options=launch_options,
         timeout=timeout,
-        on_output=on_output,
+        **program,
     ) as client:
         yield client
 
@@ -207,13 +228,8 @@ async def attach(
     executable: str | os.PathLike[str] | None = None,
     *,
     kill_on_close: bool = False,
-    dlv: str | os.PathLike[str] | None = None,
     timeout: float | None = 120.0,
-    startup_timeout: float = 30.0,
-    check_go_version: bool = True,
-    listen: str | None = None,
-    allow_remote: bool = False,
-    extra_args: Sequence[str] = (),
+    **options: Unpack[DlvOptions],
 ) -> AsyncIterator[LiveClient]:
     """Attach ``dlv attach --headless`` to the running process ``pid``; yield its client.
 
@@ -221,10 +237,12 @@ async def attach(
     process runs on, unless ``kill_on_close``. ``executable`` is needed only when
     ``/proc/PID/exe`` is not the binary with debug info. Refusals (no such process, a
     kernel ptrace restriction, another tracer, another user) raise :class:`AttachError`.
-    Its output stays where it went: :attr:`LiveClient.output` is empty.
+    Its output stays where it went: :attr:`LiveClient.output` is empty. The other options
+    are :class:`DlvOptions`.
     """
     if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
         raise InvalidArgumentError(f"pid must be a positive process id, got {pid!r}")
+    launch_options, _ = _options(options, DlvOptions)
     command = ["attach", str(pid)]
     exe = None
     if executable is not None:
@@ -234,7 +252,7 @@ async def attach(
         command,
         # The process's own binary tells which Delve reads its Go.
         executable=exe or await anyio.to_thread.run_sync(_proc_exe, pid),
-        options=_options(dlv, startup_timeout, check_go_version, listen, allow_remote, extra_args),
+        options=launch_options,
         timeout=timeout,
         attached=True,
         kill_on_close=kill_on_close,
@@ -247,29 +265,16 @@ async def debug(
     package_dir: str | os.PathLike[str],
     args: Sequence[str] = (),
     *,
-    build_flags: str = "",
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    on_output: Callable[[OutputChunk], object] | None = None,
-    dlv: str | os.PathLike[str] | None = None,
     timeout: float | None = 120.0,
-    startup_timeout: float = 120.0,
-    check_go_version: bool = True,
-    listen: str | None = None,
-    allow_remote: bool = False,
-    extra_args: Sequence[str] = (),
+    **options: Unpack[BuildOptions],
 ) -> AsyncIterator[LiveClient]:
     """Build the main package in ``package_dir`` and launch it (``dlv debug --headless``).
 
-    Delve builds it without optimizations (``build_flags`` are added, e.g. ``"-tags=x"``)
-    into a private directory removed afterwards; ``startup_timeout`` covers the build.
-    Otherwise like :func:`launch`; :meth:`~LiveClient.restart` can ``rebuild``.
+    Delve builds it into a private directory removed afterwards; ``startup_timeout``
+    (default 120 s) covers the build. Otherwise like :func:`launch`, with
+    :class:`BuildOptions`; :meth:`~LiveClient.restart` can ``rebuild``.
     """
-    async with _built_session(
-        "debug", package_dir, args, build_flags, cwd, env, on_output,
-        _options(dlv, startup_timeout, check_go_version, listen, allow_remote, extra_args),
-        timeout,
-    ) as client:  # fmt: skip
+    async with _built_session("debug", package_dir, args, timeout, options) as client:
         yield client
 
 
@@ -279,17 +284,8 @@ async def go_test(
     run: str | None = None,
     args: Sequence[str] = (),
     *,
-    build_flags: str = "",
-    cwd: str | os.PathLike[str] | None = None,
-    env: Mapping[str, str] | None = None,
-    on_output: Callable[[OutputChunk], object] | None = None,
-    dlv: str | os.PathLike[str] | None = None,
     timeout: float | None = 120.0,
-    startup_timeout: float = 120.0,
-    check_go_version: bool = True,
-    listen: str | None = None,
-    allow_remote: bool = False,
-    extra_args: Sequence[str] = (),
+    **options: Unpack[BuildOptions],
 ) -> AsyncIterator[LiveClient]:
     """Build the tests of the package in ``package_dir`` and launch them (``dlv test``).
 
@@ -297,11 +293,7 @@ async def go_test(
     (``["-test.v"]``). Otherwise like :func:`debug`.
     """
     test_args = ([f"-test.run={run}"] if run is not None else []) + list(args)
-    async with _built_session(
-        "test", package_dir, test_args, build_flags, cwd, env, on_output,
-        _options(dlv, startup_timeout, check_go_version, listen, allow_remote, extra_args),
-        timeout,
-    ) as client:  # fmt: skip
+    async with _built_session("test", package_dir, test_args, timeout, options) as client:
         yield client
 
 
@@ -310,14 +302,13 @@ async def _built_session(
     subcommand: str,
     package_dir: str | os.PathLike[str],
     args: Sequence[str],
-    build_flags: str,
-    cwd: str | os.PathLike[str] | None,
-    env: Mapping[str, str] | None,
-    on_output: Callable[[OutputChunk], object] | None,
-    options: LaunchOptions,
     timeout: float | None,
+    options: Mapping[str, Any],
 ) -> AsyncIterator[LiveClient]:
+    launch_options, program = _options(options, BuildOptions, startup_timeout=120.0)
+    build_flags = program.pop("build_flags", "")
     directory = _package_dir(package_dir)
+    program.setdefault("cwd", directory)
     # The binary goes to a private directory, not into the user's package.
     with tempfile.TemporaryDirectory(prefix="dlvclient-build-") as build_dir:
         command = [subcommand, f"--output={build_dir}/{subcommand}.bin"]
@@ -325,13 +316,11 @@ async def _built_session(
             command.append(f"--build-flags={build_flags}")
         async with _live_session(
             command,
-            options=options,
+            options=launch_options,
             timeout=timeout,
             target_args=args,
-            cwd=cwd if cwd is not None else directory,
-            env=env,
-            on_output=on_output,
             dlv_cwd=directory,
+            **program,
         ) as client:
             yield client
 

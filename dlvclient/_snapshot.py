@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
 from ._errors import InvalidArgumentError
-from ._launch import attach
+from ._launch import DlvOptions, attach
 from ._models import DumpState
 from ._schema import SnapshotReport
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["snapshot"]
 
@@ -43,11 +47,8 @@ async def snapshot(
     *,
     executable: str | os.PathLike[str] | None = None,
     progress: Callable[[DumpState], object] | None = None,
-    dlv: str | os.PathLike[str] | None = None,
     timeout: float | None = 600.0,
-    startup_timeout: float = 30.0,
-    check_go_version: bool = True,
-    extra_args: Sequence[str] = (),
+    **options: Unpack[DlvOptions],
 ) -> SnapshotReport:
     """Write a core of the running process ``pid`` to ``path`` and let it run on.
 
@@ -56,18 +57,11 @@ async def snapshot(
     except for the pause the report measures. The core opens with :func:`open_core` and
     the report's ``executable``. Attach refusals raise :class:`AttachError`; a failed dump,
     :class:`DumpError`; on a cancellation the dump is cancelled and the process detached.
+    ``timeout`` bounds each call and the dump; the other options are :class:`DlvOptions`.
     """
     core, exe = await anyio.to_thread.run_sync(_paths, pid, path, executable)
     began = time.monotonic()
-    async with attach(
-        pid,
-        executable,
-        dlv=dlv,
-        timeout=timeout,
-        startup_timeout=startup_timeout,
-        check_go_version=check_go_version,
-        extra_args=extra_args,
-    ) as client:
+    async with attach(pid, executable, timeout=timeout, **options) as client:
         dump_began = time.monotonic()
         state = await client.dump(core, progress=progress, timeout=timeout)
         dump_seconds = time.monotonic() - dump_began

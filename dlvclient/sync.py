@@ -330,7 +330,9 @@ class LiveClient(Client):
     """The blocking twin of :class:`~dlvclient.LiveClient`; get one from :func:`launch`,
     :func:`attach`, :func:`debug` or :func:`test`.
 
-    :meth:`halt` may be called from another thread while :meth:`continue_` blocks.
+    :meth:`halt` may be called from another thread while :meth:`continue_` blocks. Callbacks
+    (``progress=`` of :meth:`dump`, ``on_output=`` of the openers) run in the event loop's
+    thread, not the caller's: they must be quick and thread-safe.
     """
 
     _async: AsyncLiveClient

@@ -160,3 +160,12 @@ def test_attach_refusals_say_why(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert traced.tracer_pid == 99
     unrelated = LaunchError("dlv exited", exit_code=1, stderr="something else")
     assert _attach_error(["attach", str(pid)], unrelated) is unrelated
+
+
+async def test_unknown_options_are_refused_before_anything_starts() -> None:
+    with pytest.raises(dlvclient.InvalidArgumentError, match="dlvv"):
+        async with dlvclient.launch("/bin/true", dlvv="/usr/bin/dlv"):  # type: ignore[call-arg]
+            pass
+    with pytest.raises(dlvclient.InvalidArgumentError, match="cwd"):
+        async with dlvclient.attach(1, cwd="/"):  # type: ignore[call-arg]
+            pass
