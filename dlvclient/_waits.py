@@ -95,7 +95,7 @@ def _sema_role(functions: Sequence[str]) -> str:
     return "semaphore"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Blocked:
     """A blocked goroutine: what the stack pass keeps of it."""
 
@@ -149,10 +149,13 @@ class WaitsCollector:
     def add(self, goroutine: Goroutine, frames: Sequence[Stackframe]) -> None:
         """Record one goroutine with its stack (innermost frame first)."""
         self.total += 1
+        if self.total == _MAX_SCANNED_STACKS + 1:
+            self._where.clear()  # too many for stack hints: where they are serves nothing
         status = goroutine.status_enum
         if status in (GoroutineStatus.RUNNING, GoroutineStatus.RUNNABLE):
             self.active += 1
-            self._where[goroutine.id] = self._first_app(frames)
+            if self.total <= _MAX_SCANNED_STACKS:
+                self._where[goroutine.id] = self._first_app(frames)
             return
         if goroutine.is_system and not self._include_runtime:
             return  # the runtime's own goroutines (GC workers, finalizers...)
@@ -180,7 +183,8 @@ class WaitsCollector:
                     function=where[0], file=where[1], line=where[2], index=where[3]
                 )
         names = self._names.setdefault(tuple(functions), tuple(functions))
-        self._where[goroutine.id] = functions[app[0]] if app else (functions[:1] or [""])[0]
+        if self.total <= _MAX_SCANNED_STACKS:
+            self._where[goroutine.id] = functions[app[0]] if app else (functions[:1] or [""])[0]
         blocked = _Blocked(goroutine.id, kind, reason, names, frame, tuple(app))
         if kind is WaitKind.SEMAPHORE:
             blocked.role = _sema_role(functions)
@@ -254,6 +258,7 @@ _READS_IN_FLIGHT = 4
 _MAX_HEAVY_LOADS = 24
 _EVALS_IN_FLIGHT = 8
 _MAX_FD_READS = 1024
+_G_BATCH = 4096  # g's read at a time
 # Stack hints: every live stack is searched in cores of up to this many goroutines whose
 # stacks hold up to _STACK_BYTES.
 _MAX_SCANNED_STACKS = 4096
@@ -304,7 +309,7 @@ def _number(var: Variable | None) -> int:
         return 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Field:
     offset: int
     size: int
@@ -357,6 +362,10 @@ class _Memory:
             for start, end in ranges:
                 tg.start_soon(fetch, start, end + -end % _BLOCK)
 
+    def forget(self) -> None:
+        """Drop every block read so far (memory is bounded by what one step needs)."""
+        self._blocks.clear()
+
     def get(self, address: int, size: int) -> bytes | None:
         """The bytes at ``address`` if already read, else None (no call is made)."""
         base = address - address % _BLOCK
@@ -400,7 +409,7 @@ def _int(data: bytes, field: _Field) -> int:
     return int.from_bytes(data[field.offset : field.offset + field.size], "little")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sudog:
     address: int
     g: int
@@ -412,7 +421,7 @@ class _Sudog:
     waitlink: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Chan:
     address: int
     info: WaitChannel
@@ -433,7 +442,8 @@ class _Resolver:
         self.g_fields: dict[str, _Field] = {}
         self.sudog_fields: dict[str, _Field] = {}
         self.g_goid: dict[int, int] = {}  # g address -> goid
-        self.goid_g: dict[int, int] = {}
+        self.waiting_of: dict[int, int] = {}  # goid -> g.waiting, for channel waiters
+        self.stack_of: dict[int, tuple[int, int]] = {}  # goid -> [sp, stack.hi)
         self.objects: list[WaitObject] = []
         self._types: dict[int, str] = {}
         self._types_base: int | None = None
@@ -480,23 +490,35 @@ class _Resolver:
         self.sudog_size = max(f.offset + f.size for f in self.sudog_fields.values())
         return True
 
-    async def _read_allgs(self) -> None:
+    async def _read_allgs(self, chan_waiters: set[int], stacks: bool) -> None:
+        """Every g's goid; ``g.waiting`` of the goroutines in ``chan_waiters``; and, with
+        ``stacks``, every stack's bounds. Read in batches, each dropped once digested, so a
+        100k-goroutine core never holds all its g's at once."""
         allgs = await self._eval("runtime.allgs")
         if allgs is None or not allgs.base or not allgs.len:
             return
         data = await self.client.examine_memory(allgs.base, 8 * allgs.len)
-        gs = [int.from_bytes(data[i : i + 8], "little") for i in range(0, len(data), 8)]
-        goid = self.g_fields["goid"]
-        await self.memory.prefetch(gs, self.g_size)
-        get = self.memory.get
-        for g in gs:
-            raw = get(g, self.g_size)
-            if raw is None:  # not prefetched (an unreadable range): one read of its own
-                raw = await self.memory.read(g, self.g_size)
-            if len(raw) == self.g_size:
-                number = _int(raw, goid)
-                self.g_goid[g] = number
-                self.goid_g[number] = g
+        gs = sorted({int.from_bytes(data[i : i + 8], "little") for i in range(0, len(data), 8)})
+        f = self.g_fields
+        for start in range(0, len(gs), _G_BATCH):
+            batch = gs[start : start + _G_BATCH]
+            await self.memory.prefetch(batch, self.g_size)
+            for g in batch:
+                raw = self.memory.get(g, self.g_size)
+                if raw is None:  # not prefetched (an unreadable range): one read of its own
+                    raw = await self.memory.read(g, self.g_size)
+                if len(raw) != self.g_size:
+                    continue
+                goid = _int(raw, f["goid"])
+                self.g_goid[g] = goid
+                if goid in chan_waiters:
+                    self.waiting_of[goid] = _int(raw, f["waiting"])
+                if stacks and "hi" in f and "sp" in f:
+                    sp = (_int(raw, f["syscallsp"]) if "syscallsp" in f else 0) or _int(
+                        raw, f["sp"]
+                    )
+                    self.stack_of[goid] = (sp, _int(raw, f["hi"]))
+            self.memory.forget()
 
     async def _goid(self, g: int) -> int | None:
         if not g:
@@ -575,7 +597,11 @@ class _Resolver:
             or WaitKind.COND in by_kind
         )
         if needs_runtime and await self._learn_layouts():
-            await self._read_allgs()
+            chans = (WaitKind.CHAN_RECV, WaitKind.CHAN_SEND, WaitKind.SELECT)
+            await self._read_allgs(
+                {b.id for kind in chans for b in by_kind[kind]},
+                stacks=self.collector.total <= _MAX_SCANNED_STACKS,
+            )
             await self._channels(
                 by_kind[WaitKind.CHAN_RECV] + by_kind[WaitKind.CHAN_SEND] + by_kind[WaitKind.SELECT]
             )
@@ -647,14 +673,11 @@ class _Resolver:
     async def _channels(self, members: list[_Blocked]) -> None:
         if not members:
             return
-        waiting = self.g_fields["waiting"]
         cases: dict[int, list[_Sudog]] = {}
         chans: dict[int, _Chan] = {}
         unresolved: list[_Blocked] = []
         for b in members:
-            g = self.goid_g.get(b.id, 0)
-            raw = await self.memory.read(g, self.g_size) if g else b""
-            first = _int(raw, waiting) if len(raw) == self.g_size else 0
+            first = self.waiting_of.get(b.id, 0)
             if not first:
                 unresolved.append(b)
                 continue
@@ -1081,19 +1104,12 @@ class _Resolver:
 
     async def _stacks(self, goids: Iterable[int]) -> dict[int, bytes]:
         """The live part of each goroutine's stack, ``[sp, stack.hi)``, read in blocks."""
-        f = self.g_fields
-        if "hi" not in f or "sp" not in f:
-            return {}
-        spans: dict[int, tuple[int, int]] = {}
-        for goid in goids:
-            g = self.goid_g.get(goid, 0)
-            raw = self.memory.get(g, self.g_size) if g else None
-            if raw is None:
-                continue
-            sp = (_int(raw, f["syscallsp"]) if "syscallsp" in f else 0) or _int(raw, f["sp"])
-            hi = _int(raw, f["hi"])
-            if 0 < sp < hi and hi - sp <= _MAX_STACK:
-                spans[goid] = (sp, hi)
+        spans = {
+            goid: (sp, hi)
+            for goid in goids
+            for sp, hi in (self.stack_of.get(goid, (0, 0)),)
+            if 0 < sp < hi and hi - sp <= _MAX_STACK
+        }
         total = sum(hi - sp for sp, hi in spans.values())
         if total > _STACK_BYTES:
             self.notes.append(
@@ -1114,15 +1130,15 @@ class _Resolver:
         variable its expression starts from) on their stacks: who may hold a lock, who may
         still send on a channel. Only for cores of at most _MAX_SCANNED_STACKS goroutines."""
         objects = [o for o in self.objects if o.address and o.kind in _SCANNED_KINDS]
-        if not objects or not self.goid_g:
+        if not objects or not self.g_goid:
             return
-        live = list(self.collector._where)
-        if len(live) > _MAX_SCANNED_STACKS:
+        if self.collector.total > _MAX_SCANNED_STACKS:
             self.notes.append(
-                f"no stack hints: {len(live)} goroutines are more than the "
+                f"no stack hints: {self.collector.total} goroutines are more than the "
                 f"{_MAX_SCANNED_STACKS} whose stacks are searched"
             )
             return
+        live = list(self.collector._where)
         # The object, or the variable its expression starts from (the struct it is in).
         by_needle: dict[int, list[WaitObject]] = defaultdict(list)
         for obj in objects:
