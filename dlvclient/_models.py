@@ -273,6 +273,18 @@ class LoadConfig(DelveModel):
     ``{FollowPointers: true, MaxVariableRecurse: 2, MaxStringLen: 1024, MaxArrayValues: 128,
     MaxStructFields: -1}``. Replies grow fast with depth: avoid it for whole stacks."""
 
+    @classmethod
+    def fields(cls, *, recurse: int = 0, follow_pointers: bool = False) -> LoadConfig:
+        """Every struct field, ``recurse`` levels deep, and no string or array contents: a
+        value's layout and scalars (field addresses give its offsets), at little cost."""
+        return cls(
+            follow_pointers=follow_pointers,
+            max_variable_recurse=recurse,
+            max_string_len=0,
+            max_array_values=0,
+            max_struct_fields=-1,
+        )
+
 
 LoadConfig.LONG = LoadConfig()
 LoadConfig.SHORT = LoadConfig(

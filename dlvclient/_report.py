@@ -265,13 +265,7 @@ _LOAD_PANIC = LoadConfig(
     max_array_values=16,
     max_struct_fields=16,
 )
-_LOAD_FIELDS = LoadConfig(
-    follow_pointers=False,
-    max_variable_recurse=0,
-    max_string_len=0,
-    max_array_values=0,
-    max_struct_fields=-1,
-)
+_LOAD_FIELDS = LoadConfig.fields()
 _THROW_NAMES = ("throw", "fatal")
 
 

@@ -234,20 +234,8 @@ async def waits(
 
 # Values only: no pointer is followed, nested structs are seen to three levels (enough to reach
 # the field under a wrapper such as Go 1.26's maybeTraceableChan).
-_SHAPE = LoadConfig(
-    follow_pointers=False,
-    max_variable_recurse=3,
-    max_string_len=0,
-    max_array_values=0,
-    max_struct_fields=-1,
-)
-_VARS = LoadConfig(
-    follow_pointers=True,
-    max_variable_recurse=2,
-    max_string_len=0,
-    max_array_values=0,
-    max_struct_fields=-1,
-)
+_SHAPE = LoadConfig.fields(recurse=3)
+_VARS = LoadConfig.fields(recurse=2, follow_pointers=True)
 # Delve reports every unsigned integer as UINT whatever its width: the type name tells it.
 _SIZES = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4}
 _BLOCK = 1 << 14
