@@ -9,6 +9,7 @@ the pinned Delve that scripts/_setup.sh installs with the Go on PATH; ``bookworm
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import os
 import shutil
 import threading
@@ -119,7 +120,11 @@ class CoreCase:
 
 class CoreFactory:
     """Builds and crashes the programs of one directory on first request, then serves them
-    from a cache (one per session: a build and a crash cost seconds)."""
+    from a cache (one per session: a build and a crash cost seconds).
+
+    A failure is not cached: the next request tries again in a fresh scene, and the failed
+    one is kept beside it as ``SCENE.failedN``.
+    """
 
     def __init__(
         self,
@@ -150,6 +155,7 @@ class CoreFactory:
         flavour = "".join(("-opt" if optimize else "", "-pie" if pie else ""))
         # Each crash runs in its own directory, so cores land there and never in the repo.
         scene = self._workdir / f"{leg.name}-{name}{flavour}"
+        _set_aside(scene)  # a failed attempt's scene: kept for a look, and this one starts clean
         scene.mkdir()
         # GOTOOLCHAIN=local: a newer go must not fetch another toolchain for these modules.
         env = {**os.environ, "GOTOOLCHAIN": "local"}
@@ -175,6 +181,18 @@ class CoreFactory:
             optimize=optimize,
             pie=pie,
         )
+
+
+def _set_aside(scene: Path) -> None:
+    """Rename ``scene`` (left by an earlier attempt that failed) to the first free
+    ``scene.failedN``."""
+    if not scene.exists():
+        return
+    for attempt in itertools.count(1):
+        aside = scene.with_name(f"{scene.name}.failed{attempt}")
+        if not aside.exists():
+            scene.rename(aside)
+            return
 
 
 # --- sessions ------------------------------------------------------------------------------------
