@@ -365,12 +365,23 @@ def _wait_exit(
     signal_at = None if signal_after is None else start + signal_after
     while True:
         # WNOWAIT: peek, so Popen still reaps it; waitid, because only it tells CLD_DUMPED.
-        info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        try:
+            info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            # Popen would make up an exit status 0 for it: say what happened instead.
+            raise CaptureError(
+                f"the program (pid {proc.pid}) was reaped by someone else in this process "
+                "(a waitpid(-1) or a SIGCHLD set to SIG_IGN), so how it ended is unknown; "
+                "capture in a process that leaves its children alone"
+            ) from None
         if info is not None:
+            if info.si_pid != proc.pid:
+                raise CaptureError(f"waitid reported pid {info.si_pid}, not {proc.pid}")
             return info.si_code, info.si_status, signal_after is not None and signal_at is None
         now = time.monotonic()
         if signal_at is not None and now >= signal_at:
-            proc.send_signal(sig)
+            # Not proc.send_signal(): it polls first, and a poll would reap the child.
+            os.kill(proc.pid, sig)  # unreaped (only Popen reaps it): still ours
             signal_at = None
         if now - start >= timeout:
             raise TimeoutError
@@ -421,10 +432,17 @@ def _mtime(path: Path) -> float:
 
 def _no_core_reason(returncode: int | None, sig: int | None, dumped: bool, looked: str) -> str:
     if sig is None:
-        return (
+        why = (
             f"the program exited with status {returncode}; only a crash (a fatal signal such as "
             "SIGABRT or SIGSEGV) writes a core"
         )
+        if returncode == 0:
+            # runtime.main waits only briefly for a panic in flight once main.main returns.
+            why += (
+                " (a Go program exits 0 when main returns while another goroutine is still "
+                "panicking, e.g. released by a deferred WaitGroup.Done)"
+            )
+        return why
     name = signal_name(sig)
     if sig not in CORE_SIGNALS:
         return f"the program was killed by {name}, which does not dump core"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -161,6 +162,15 @@ def test_non_dumping_signal_says_so(tmp_path: Path) -> None:
     assert capture.core is None
     assert capture.reason is not None
     assert "does not dump core" in capture.reason
+
+
+def test_a_child_reaped_by_someone_else_is_not_taken_for_a_clean_exit() -> None:
+    # Popen reports 0 for a child it finds reaped; a capture must not say "exited with 0".
+    child = subprocess.Popen([sys.executable, "-c", "import os; os.abort()"])
+    os.waitpid(child.pid, 0)  # as a waitpid(-1) elsewhere in the process would
+    with pytest.raises(CaptureError, match=r"reaped by someone else"):
+        _capture._wait_exit(child, timeout=10, signal_after=None, sig=signal.SIGQUIT)
+    child.returncode = -signal.SIGABRT  # reaped above
 
 
 def test_timeout_kills_the_program(tmp_path: Path) -> None:
