@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ._children import signal_group
 from ._elf import check_executable
 from ._errors import (
     DelveInstallError,
@@ -142,8 +143,7 @@ def _run_version(path: Path, timeout: float) -> Version | None:
     try:
         out, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+        signal_group(process.pid, signal.SIGKILL)
         process.communicate()
         raise DlvTimeoutError(
             f"`{path} version` did not finish within {timeout} s; check the dlv binary"

@@ -19,6 +19,7 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process, TaskGroup
 
+from ._children import signal_group
 from ._codec import LineBuffer
 from ._delve import choose_delve
 from ._errors import (
@@ -59,8 +60,7 @@ class LaunchOptions:
 
 def _signal_group(process: Process, signum: int) -> None:
     """Signal a process started with ``start_new_session`` and everything it forked."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signum)
+    signal_group(process.pid, signum)  # not once reaped: the pid may be another's by then
 
 
 # What dlv prints on stderr when it gives up, mapped to the error a user can act on.

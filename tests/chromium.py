@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from dlvclient._children import signal_group
+
 # Off the network and quiet: the machine has loopback only, and a test must not wait on
 # updates, sync or first-run pages.
 FLAGS = (
@@ -95,8 +97,7 @@ class Chromium:
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGKILL)
+            signal_group(self._process.pid, signal.SIGKILL)
             self._process.wait()
         for fd in (self._commands, self._replies):
             with contextlib.suppress(OSError):
