@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 from ._errors import InvalidArgumentError, ProtocolError, ResponseValidationError, delve_error
 
 __all__ = [
-    "LineBuffer",
     "RequestEncoder",
     "decode_reply",
     "peek_nextg",
@@ -99,39 +98,6 @@ def _request(method: str, params: Mapping[str, Any], request_id: object) -> str:
 # Stand-ins no real parameter holds, replaced after encoding.
 _VALUE_MARK, _ID_MARK = "\x00value\x00", "\x00id\x00"
 _VALUE_JSON, _ID_JSON = _dumps(_VALUE_MARK), _dumps(_ID_MARK)
-
-
-class LineBuffer:
-    """Splits a byte stream into lines, with no limit on a line's length."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._size = 0
-
-    @property
-    def buffered(self) -> int:
-        """Bytes received of a line that is not complete yet."""
-        return self._size
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Add ``data`` and return the lines it completes, without their ``\\n``."""
-        lines: list[bytes] = []
-        start = 0
-        end = data.find(b"\n")
-        while end >= 0:
-            if self._parts:
-                self._parts.append(data[start:end])
-                lines.append(b"".join(self._parts))
-                self._parts.clear()
-                self._size = 0
-            else:
-                lines.append(data[start:end])
-            start = end + 1
-            end = data.find(b"\n", start)
-        if start < len(data):
-            self._parts.append(data[start:] if start else data)
-            self._size += len(data) - start
-        return lines
 
 
 # Go's json.Encoder writes the fields of rpc's serverResponse in declaration order, so a Delve

@@ -19,7 +19,6 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process, TaskGroup
 
-from ._codec import LineBuffer
 from ._delve import choose_delve
 from ._errors import (
     INSTALL_HINT,
@@ -33,7 +32,7 @@ from ._errors import (
     LaunchError,
     install_advice,
 )
-from ._transport import Address, is_loopback, parse_address
+from ._transport import Address, LineBuffer, is_loopback, parse_address
 from ._version import UNIX_LISTEN, Version, delve_release, parse_go_version
 
 __all__ = ["DlvProcess", "LaunchOptions"]
