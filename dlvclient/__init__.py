@@ -98,7 +98,7 @@ if TYPE_CHECKING:
     )
     from ._origin import FrameOrigin, GoBuildInfo, GoModule, OriginKind, frame_origin
     from ._registry import CoreRecord, CrashGroup, CrashRegistry
-    from ._report import crash_report, diff_reports
+    from ._report import CrashAnalysis, crash_report, diff_reports
     from ._results import GoroutineStack, GroupedGoroutines
     from ._schema import (
         Bucket,
@@ -107,8 +107,10 @@ if TYPE_CHECKING:
         BucketFrame,
         BucketState,
         CodeLocation,
+        CrashPart,
         CrashReport,
         FrameVariable,
+        GoroutinesPart,
         GoroutineSummary,
         Reason,
         ReasonKind,
@@ -149,6 +151,8 @@ _LAZY: dict[str, str] = {
     "CoreRecord": "._registry",
     "CrashGroup": "._registry",
     "CrashRegistry": "._registry",
+    "CrashAnalysis": "._report",
+    "CrashPart": "._schema",
     "CrashReport": "._schema",
     "DebuggerState": "._models",
     "Defer": "._models",
@@ -170,6 +174,7 @@ _LAZY: dict[str, str] = {
     "GoroutineStack": "._results",
     "GoroutineStatus": "._models",
     "GoroutineSummary": "._schema",
+    "GoroutinesPart": "._schema",
     "GroupedGoroutines": "._results",
     "Image": "._models",
     "LiveClient": "._live",
@@ -267,7 +272,9 @@ __all__ = [
     "ConnectionClosedError",
     "CoreBuildIds",
     "CoreRecord",
+    "CrashAnalysis",
     "CrashGroup",
+    "CrashPart",
     "CrashRegistry",
     "CrashReport",
     "DebuggerState",
@@ -301,6 +308,7 @@ __all__ = [
     "GoroutineStack",
     "GoroutineStatus",
     "GoroutineSummary",
+    "GoroutinesPart",
     "GroupedGoroutines",
     "Image",
     "InternalDebuggerError",
