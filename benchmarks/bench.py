@@ -669,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         results = summary(measured)
         if seed is not None:
-            results["seed"] = summary({0: seed})["0"]
+            results["seed"] = next(iter(summary({0: seed}).values()))
         args.json.write_text(json.dumps(results, indent=1))
     everything = [*measured.values(), *([seed] if seed else [])]
     failed = any(vr.errors for cr in everything for vr in cr.variants.values())
