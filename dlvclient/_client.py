@@ -187,8 +187,17 @@ class AsyncClient:
     async def _handshake(self, timeout: float | None) -> None:
         call = await self._start("GetVersion", {})
         # dlv answers only once it has loaded the core: time to build the validators of the
-        # bulk replies, so the first of them does not wait for that.
-        prepare_decoders(m.VersionInfo, m.ListGoroutinesOut, m.StacktraceOut)
+        # replies read first (the bulk ones, and those a crash analysis starts with), so that
+        # the first of them does not wait for that.
+        prepare_decoders(
+            m.VersionInfo,
+            m.ListGoroutinesOut,
+            m.StacktraceOut,
+            m.StateOut,
+            m.EvalOut,
+            m.ListFunctionArgsOut,
+            m.ListLocalVarsOut,
+        )
         info = self._version_info = await self._finish(call, m.VersionInfo, timeout)
         if info.api_version != 2:
             # A server started without --api-version=2 by Delve < 1.24 speaks v1 until told.

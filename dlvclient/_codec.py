@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import jsonrpcclient
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ._errors import InvalidArgumentError, ProtocolError, ResponseValidationError, delve_error
 
@@ -149,6 +149,9 @@ def peek_nextg(line: bytes) -> int | None:
 
 class _Reply(BaseModel, Generic[T]):
     """The reply envelope; the result is validated in the same pass as the envelope."""
+
+    # Only its parametrizations validate (and build their validators when first used).
+    model_config = ConfigDict(defer_build=True)
 
     result: T | None = None
     error: str | None = None

@@ -261,14 +261,14 @@ async def _locate(client: ReadClient, depth: int) -> _Site | None:
 
 # --- recovering the message ----------------------------------------------------------------------
 
-_LOAD_VARS = LoadConfig(
+_LOAD_VARS = LoadConfig.model_construct(
     follow_pointers=True,
     max_variable_recurse=1,
     max_string_len=64,
     max_array_values=8,
     max_struct_fields=8,
 )
-_LOAD_PANIC = LoadConfig(
+_LOAD_PANIC = LoadConfig.model_construct(
     follow_pointers=True,
     max_variable_recurse=2,
     max_string_len=4096,
