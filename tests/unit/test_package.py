@@ -17,7 +17,7 @@ def _type_checking_imports() -> dict[str, str]:
     tree = ast.parse(INIT.read_text())
     block = next(n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.dump(n))
     return {
-        alias.name: f".{node.module}"
+        alias.asname or alias.name: f".{node.module}"
         for node in block.body
         if isinstance(node, ast.ImportFrom)
         for alias in node.names
