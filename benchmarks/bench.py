@@ -11,6 +11,7 @@ moment it is started to the moment it holds the last stack. See README.md for th
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import json
 import os
@@ -25,15 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cores import CACHE, BenchCore, get_core, go_version, parse_size, size_label
+from cores import CACHE, BenchCore, get_core, get_seed_core, go_version, parse_size, size_label
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 WORKERS = HERE / "workers.py"
 DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
 
-# The order of a run; (f) "rtt" is timed in-process, the others from outside.
-VARIANTS = ("raw", "async", "sync", "terminal", "report", "waits", "rtt")
+# The order of a run; (f) "rtt" is timed in-process, the others from outside. "cli" and "bt"
+# are (h): the command line's report to its first line, next to the terminal's bt.
+VARIANTS = ("raw", "async", "sync", "terminal", "report", "waits", "rtt", "cli", "bt")
+# (g), on the seed core: the command line's report to its exit, next to the terminal's
+# goroutines + goroutine 1 bt.
+SEED_VARIANTS = ("cli", "gbt")
 TIMED = ("raw", "async", "sync", "terminal", "report", "waits")
 LABELS = {
     "raw": "(a) raw socket + json",
@@ -43,6 +48,9 @@ LABELS = {
     "report": "(e) crash_report",
     "waits": "(i) waits",
     "rtt": "(f) GetVersion round trip",
+    "cli": "dlvclient report",
+    "bt": "dlv terminal bt",
+    "gbt": "dlv terminal goroutines + bt",
 }
 
 # The issue's targets; judged on the core sizes named here.
@@ -54,6 +62,8 @@ MAX_SYNC_OVER_ASYNC = 1.10
 MAX_RTT_OVER_RAW = 1.3
 MAX_WAITS_OVER_ASYNC = 1.3
 MAX_BIG_CLIENT_RSS_MB = 250.0
+MAX_CLI_OVER_TERMINAL = 3.5  # (g), on the seed core
+MAX_FIRST_LINE_OVER_BT = 5.0  # (h), on the 10k and 100k cores
 
 
 @dataclass
@@ -93,6 +103,13 @@ class CoreRuns:
 
     def ratio(self, top: str, bottom: str) -> float | None:
         a, b = self.variants[top].median(), self.variants[bottom].median()
+        return a / b if a is not None and b else None
+
+    def first_line_ratio(self) -> float | None:
+        """(h): the report's first line over the terminal's ``bt``."""
+        cli, bt = self.variants.get("cli"), self.variants.get("bt")
+        a = cli.median_of("first_s") if cli else None
+        b = bt.median() if bt else None
         return a / b if a is not None and b else None
 
     def rtt_ratio(self, top: str = "async_us", bottom: str = "raw_us") -> float | None:
@@ -150,14 +167,17 @@ def warm_page_cache(core: BenchCore) -> None:
             pass
 
 
-def measure(core: BenchCore, dlv: str, variants: list[str], runs: int) -> CoreRuns:
+def measure(
+    core: BenchCore, dlv: str, variants: list[str], runs: int, *, label: str | None = None
+) -> CoreRuns:
     result = CoreRuns(core, {v: VariantRuns() for v in variants})
     warm_page_cache(core)
     busy, own, started = machine_busy_seconds(), own_cpu_seconds(), time.monotonic()
     for run in range(runs):
         for variant in variants:
             shown = run_variant(variant, dlv, core, result.variants[variant])
-            print(f"  {size_label(core.n):>5} run {run + 1} {LABELS[variant]:<26} {shown}")
+            name = label or size_label(core.n)
+            print(f"  {name:>5} run {run + 1} {LABELS[variant]:<26} {shown}")
     elapsed = (time.monotonic() - started) * (os.cpu_count() or 1)
     other = machine_busy_seconds() - busy - (own_cpu_seconds() - own)
     result.foreign = max(0.0, other) / elapsed if elapsed > 0 else 0.0
@@ -189,6 +209,40 @@ def measure_startup(runs: int) -> dict[str, float]:
 
 
 # --- reporting ------------------------------------------------------------------------------------
+
+
+# The parts whose import time the report shows, each imported after the package itself.
+IMPORT_PARTS = (
+    "dlvclient",
+    "dlvclient._cli",
+    "dlvclient._launcher",
+    "dlvclient._session",
+    "dlvclient._models",
+    "dlvclient._client",
+    "dlvclient._report",
+    "dlvclient._cli_output",
+    "dlvclient._elf",
+)
+
+
+def measure_imports(runs: int) -> dict[str, float]:
+    """Median cumulative import time (ms) of each part, each in a fresh interpreter."""
+    out: dict[str, float] = {}
+    for part in IMPORT_PARTS:
+        samples = []
+        for _ in range(runs):
+            done = subprocess.run(
+                [sys.executable, "-X", "importtime", "-c", f"import dlvclient, {part}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            for line in done.stderr.splitlines():
+                fields = [f.strip() for f in line.removeprefix("import time:").split("|")]
+                if len(fields) == 3 and fields[2] == part:
+                    samples.append(int(fields[1]) / 1000)
+        out[part] = statistics.median(samples) if samples else float("nan")
+    return out
 
 
 def _command(argv: list[str]) -> str:
@@ -260,8 +314,10 @@ def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("met" if ok else "**missed**")
 
 
-def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
-    """``(target, measured, verdict)`` rows for the issue's targets."""
+def targets(
+    measured: dict[int, CoreRuns], seed: CoreRuns | None = None
+) -> list[tuple[str, str, str]]:
+    """``(target, measured, verdict)`` rows for the issues' targets."""
     rows: list[tuple[str, str, str]] = []
     mid, big = measured.get(TARGET_SIZE), measured.get(BIG_SIZE)
     label = size_label(TARGET_SIZE)
@@ -302,6 +358,15 @@ def targets(measured: dict[int, CoreRuns]) -> list[tuple[str, str, str]]:
         buckets = report.median_of("buckets")
         shown = "no buckets" if buckets is None else f"{buckets:.0f} buckets"
         rows.append((name, shown, _verdict(bool(buckets) and not report.errors)))
+    g = seed.ratio("cli", "gbt") if seed else None
+    ok = None if g is None else g <= MAX_CLI_OVER_TERMINAL
+    rows.append((f"seed: (g) report / terminal ≤ {MAX_CLI_OVER_TERMINAL}", _x(g), _verdict(ok)))
+    for n in (TARGET_SIZE, BIG_SIZE):
+        cr = measured.get(n)
+        h = cr.first_line_ratio() if cr else None
+        ok = None if h is None else h <= MAX_FIRST_LINE_OVER_BT
+        name = f"{size_label(n)}: (h) report's first line / terminal bt ≤ {MAX_FIRST_LINE_OVER_BT}"
+        rows.append((name, _x(h), _verdict(ok)))
     return rows
 
 
@@ -330,6 +395,8 @@ def render(
     info: dict[str, str],
     runs: int,
     startup: dict[str, float] | None = None,
+    seed: CoreRuns | None = None,
+    imports: dict[str, float] | None = None,
 ) -> str:
     """docs/performance.md."""
     sizes = sorted(measured)
@@ -456,8 +523,12 @@ def render(
         "Much above 0% means other work competed for the CPUs, and wall times are "
         "pessimistic and noisier than CPU times.",
     ]
+    out += _first_answer(measured, sizes, seed)
+    if imports:
+        out += _imports_section(imports)
     out += ["", "## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]
-    out += [f"| {name} | {value} | {verdict} |" for name, value, verdict in targets(measured)]
+    rows = targets(measured, seed)
+    out += [f"| {name} | {value} | {verdict} |" for name, value, verdict in rows]
     out += [
         "",
         "(a) is the limit Delve sets: a plain socket client that pipelines the same requests "
@@ -467,10 +538,63 @@ def render(
         "same stack pass as (b) plus what names every blocked goroutine's object. (f) is timed "
         "in-process: "
         "the median of 2000 sequential calls per client, the clients taking turns on one "
-        "multi-client dlv.",
+        "multi-client dlv. (g) and (h) time `dlvclient report EXE CORE` (the command line, a "
+        "fresh process) against the dlv terminal with an `--init` file: on the seed core to "
+        "its exit, against `goroutines` + `goroutine 1 bt`; on the big cores to its first line "
+        "on stdout, against `bt`.",
         "",
     ]
     return "\n".join(out)
+
+
+def _first_answer(
+    measured: dict[int, CoreRuns], sizes: list[int], seed: CoreRuns | None
+) -> list[str]:
+    """(g) and (h): how soon the command line answers, next to the terminal."""
+    out = [
+        "",
+        "## (g), (h) The first answer",
+        "",
+        "`dlvclient report` prints the crash (reason, culprit, backtrace) before it walks every "
+        "goroutine's stack for the buckets. Medians (and ranges), fresh processes.",
+        "",
+        "| core | report: first line | report: exit | terminal | ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    if seed is not None:
+        cli, gbt = seed.variants.get("cli"), seed.variants.get("gbt")
+        first = cli.median_of("first_s") if cli else None
+        out.append(
+            f"| seed | {_s(first)} | {_spread(cli) if cli else 'n/a'} | "
+            f"{_spread(gbt) if gbt else 'n/a'} (goroutines + bt) | "
+            f"(g) {_x(seed.ratio('cli', 'gbt'))} |"
+        )
+    for n in sizes:
+        cr = measured[n]
+        cli, bt = cr.variants.get("cli"), cr.variants.get("bt")
+        if cli is None or bt is None:
+            continue
+        out.append(
+            f"| {size_label(n)} | {_s(cli.median_of('first_s'))} | {_spread(cli)} | "
+            f"{_spread(bt)} (bt) | (h) {_x(cr.first_line_ratio())} |"
+        )
+    return out
+
+
+def _imports_section(imports: dict[str, float]) -> list[str]:
+    """What each part of the package costs to import (``python -X importtime``)."""
+    out = [
+        "",
+        "## Import time",
+        "",
+        "Cumulative import time of each part, in a fresh interpreter after the package itself "
+        "(medians of `python -X importtime`): what a regression would show in.",
+        "",
+        "| module | ms |",
+        "|---|---:|",
+    ]
+    out += [f"| `{name}` | {ms:.1f} |" for name, ms in imports.items()]
+    return out
 
 
 def summary(measured: dict[int, CoreRuns]) -> dict[str, Any]:
@@ -519,17 +643,27 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     dlv = os.environ.get("DLV") or str(ROOT / ".tools" / "bin" / "dlv")
     os.environ["DLV"] = dlv
+    # An installed package has its bytecode compiled; a checkout run with
+    # PYTHONDONTWRITEBYTECODE would compile every module in every fresh process instead.
+    compileall.compile_dir(ROOT / "dlvclient", quiet=1)
 
     measured: dict[int, CoreRuns] = {}
     for n in sizes:
         core = get_core(n, cache=args.cache)
         print(f"bench: core with {n} goroutines: {core.core} ({core.core_bytes / 1e6:.0f} MB)")
         measured[n] = measure(core, dlv, variants, args.runs)
+    seed = None
+    if "cli" in variants:
+        seed_core = get_seed_core(cache=args.cache)
+        print(f"bench: the seed core: {seed_core.core} ({seed_core.core_bytes / 1e6:.0f} MB)")
+        seed = measure(seed_core, dlv, list(SEED_VARIANTS), args.runs, label="seed")
+    imports = measure_imports(max(5, args.runs))
+    print(f"bench: import times (ms) {imports}")
     startup = None
     if {"raw", "async"} <= set(variants):
         startup = measure_startup(max(5, args.runs))
         print(f"bench: start-up {startup}")
-    text = render(measured, machine(), args.runs, startup)
+    text = render(measured, machine(), args.runs, startup, seed, imports)
     print()
     print(text)
     if not args.no_output:
@@ -537,8 +671,12 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(text)
         print(f"bench: wrote {args.output}")
     if args.json:
-        args.json.write_text(json.dumps(summary(measured), indent=1))
-    failed = any(vr.errors for cr in measured.values() for vr in cr.variants.values())
+        results = summary(measured)
+        if seed is not None:
+            results["seed"] = next(iter(summary({0: seed}).values()))
+        args.json.write_text(json.dumps(results, indent=1))
+    everything = [*measured.values(), *([seed] if seed else [])]
+    failed = any(vr.errors for cr in everything for vr in cr.variants.values())
     return 1 if failed else 0
 
 

@@ -20,6 +20,7 @@ from dlvclient._capture import make_core
 
 HERE = Path(__file__).resolve().parent
 PROGRAM = HERE / "program"
+SEED = HERE.parent / "examples" / "seed"
 CACHE = HERE / ".cores"
 
 
@@ -44,10 +45,10 @@ def go_version(go: str = "go") -> str:
     return out.strip()
 
 
-def _source_hash() -> str:
+def _source_hash(program: Path = PROGRAM) -> str:
     digest = hashlib.sha256()
     for name in ("go.mod", "main.go"):
-        digest.update((PROGRAM / name).read_bytes())
+        digest.update((program / name).read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -104,3 +105,25 @@ def get_core(n: int, *, cache: Path = CACHE, log: bool = True) -> BenchCore:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return BenchCore(n, exe, core)
+
+
+def get_seed_core(*, cache: Path = CACHE, log: bool = True) -> BenchCore:
+    """The seed program's crash (examples/seed, what ``dlvclient demo`` crashes), cached."""
+    entry = cache / f"{go_version()}-seed-{_source_hash(SEED)}"
+    exe, core = entry / "seed", entry / "core"
+    if exe.is_file() and core.is_file():
+        return BenchCore(0, exe, core)
+    scratch = entry.with_name(f"{entry.name}.tmp{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    try:
+        if log:
+            print("bench: building and crashing the seed program", flush=True)
+        env = {**os.environ, "GOTOOLCHAIN": "local"}
+        crash = make_core(SEED, scratch, name=exe.name, env=env)
+        crash.core.rename(scratch / core.name)
+        shutil.rmtree(entry, ignore_errors=True)
+        scratch.rename(entry)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return BenchCore(0, exe, core)

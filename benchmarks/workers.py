@@ -213,7 +213,22 @@ _GOROUTINE_LINE = re.compile(rb"^\s*\*?\s*Goroutine \d+ - ", re.MULTILINE)
 
 
 def run_terminal(dlv: str, exe: Path, core: Path) -> Result:
-    """``dlv core --init`` with ``goroutines -t 50``: what people script today.
+    """``dlv core --init`` with ``goroutines -t 50``: what people script today."""
+    return _terminal(dlv, exe, core, f"goroutines -t {DEPTH}")
+
+
+def run_bt(dlv: str, exe: Path, core: Path) -> Result:
+    """(h)'s baseline: the terminal's ``bt`` of the crashed (current) goroutine."""
+    return _terminal(dlv, exe, core, "bt")
+
+
+def run_gbt(dlv: str, exe: Path, core: Path) -> Result:
+    """(g)'s baseline: the terminal's ``goroutines``, then ``goroutine 1 bt``."""
+    return _terminal(dlv, exe, core, "goroutines\ngoroutine 1 bt")
+
+
+def _terminal(dlv: str, exe: Path, core: Path, script: str) -> Result:
+    """``dlv core --init`` running ``script`` then ``exit``.
 
     Timed from the spawn of dlv to its exit, since dlv is the process under test here. Its
     output goes to a file rather than /dev/null so the goroutines it printed can be counted;
@@ -221,7 +236,7 @@ def run_terminal(dlv: str, exe: Path, core: Path) -> Result:
     """
     with tempfile.TemporaryDirectory(prefix="dlvbench-") as tmp:
         init = Path(tmp, "init")
-        init.write_text(f"goroutines -t {DEPTH}\nexit\n")
+        init.write_text(f"{script}\nexit\n")
         out_path, err_path = Path(tmp, "out"), Path(tmp, "err")
         # Without a terminal dlv refuses to start unless told that is intended.
         argv = [dlv, "core", str(exe), str(core), f"--init={init}"]
@@ -248,6 +263,41 @@ def run_terminal(dlv: str, exe: Path, core: Path) -> Result:
         "client_cpu_s": None,
         "dlv_hwm_kb": usage.ru_maxrss,
         "dlv_cpu_s": usage.ru_utime + usage.ru_stime,
+    }
+
+
+# --- (g), (h) the command line's report ---------------------------------------------------------
+
+_GOROUTINES_LINE = re.compile(rb"^Goroutines: (\d+) ", re.MULTILINE)
+
+
+def run_cli(dlv: str, exe: Path, core: Path) -> Result:
+    """``dlvclient report EXE CORE``, as a person runs it: timed from its spawn to its first
+    line on stdout (``first_s``, for (h)) and to its exit (for (g))."""
+    argv = [sys.executable, "-m", "dlvclient", "report", str(exe), str(core), "--dlv", dlv]
+    begin = time.monotonic()
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    t_first = time.monotonic()
+    rest = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    end = time.monotonic()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or not first:
+        raise RuntimeError(f"dlvclient report exited with status {proc.returncode}")
+    found = _GOROUTINES_LINE.search(rest)
+    return {
+        "t_begin": begin,
+        "t_last": end,
+        "first_s": t_first - begin,
+        "goroutines": int(found[1]) if found else 0,
+        "frames": None,
+        # One process tree: the CLI and its dlv, as wait4 sums them.
+        "client_hwm_kb": usage.ru_maxrss,
+        "client_cpu_s": usage.ru_utime + usage.ru_stime,
+        "dlv_hwm_kb": None,
+        "dlv_cpu_s": None,
     }
 
 
@@ -338,6 +388,9 @@ VARIANTS: dict[str, Callable[[str, Path, Path], Result]] = {
     "report": run_report,
     "waits": run_waits,
     "rtt": run_rtt,
+    "cli": run_cli,
+    "bt": run_bt,
+    "gbt": run_gbt,
 }
 
 

@@ -3,13 +3,17 @@ program died from its core dump.
 
 >>> async with dlvclient.open_core("./main", "core") as client:
 ...     frames = await client.stacktrace(1)
+
+Importing the package is cheap: each public name is imported from its module when first
+used (PEP 562), so a program that needs the launcher does not pay for pydantic first, and
+the CLI can start dlv before it loads the rest.
 """
 
 from __future__ import annotations
 
-from ._buildstore import CoreBuildIds, fetch_from_debuginfod, find_executable, index_exe_dir
-from ._client import AsyncClient
-from ._delve import DelveCandidate, choose_delve, delve_candidates, install_delve
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     AttachError,
     CallError,
@@ -48,78 +52,203 @@ from ._errors import (
     UnsupportedFeatureError,
     UsageError,
 )
-from ._home import dlvclient_home
-from ._launch import BuildOptions, DlvOptions, ProgramOptions, attach, debug, launch
-from ._launch import go_test as test
-from ._live import LiveClient
-from ._models import (
-    Ancestor,
-    AsmInstruction,
-    AssemblyFlavour,
-    Breakpoint,
-    BreakpointInfo,
-    DebuggerState,
-    Defer,
-    DiscardedBreakpoint,
-    DumpState,
-    EvalScope,
-    Function,
-    Goroutine,
-    GoroutineField,
-    GoroutineFilter,
-    GoroutineGroup,
-    GoroutineGroupingOptions,
-    GoroutineStatus,
-    Image,
-    LoadConfig,
-    Location,
-    PackageBuildInfo,
-    Register,
-    Stackframe,
-    StacktraceOptions,
-    Target,
-    Thread,
-    TypeInfo,
-    Variable,
-    VariableFlags,
-    VariableKind,
-    VersionInfo,
-    WatchType,
-)
-from ._origin import FrameOrigin, GoBuildInfo, GoModule, OriginKind, frame_origin
-from ._registry import CoreRecord, CrashGroup, CrashRegistry
-from ._report import crash_report, diff_reports
-from ._results import GoroutineStack, GroupedGoroutines
-from ._schema import (
-    Bucket,
-    BucketChange,
-    BucketDiff,
-    BucketFrame,
-    BucketState,
-    CodeLocation,
-    CrashReport,
-    FrameVariable,
-    GoroutineSummary,
-    Reason,
-    ReasonKind,
-    ReportDiff,
-    ReportFrame,
-    Similarity,
-    SnapshotReport,
-    SourceLine,
-    WaitChannel,
-    WaitFrame,
-    WaitKind,
-    WaitObject,
-    Waits,
-)
-from ._session import connect, open_core
-from ._snapshot import snapshot
-from ._stackmatch import StackMatch
-from ._target_output import OutputChunk, TargetOutput
-from ._triage import TriageResult, triage
 from ._version import DelveRelease, Feature, Version, __version__
-from ._waits import WaitsCollector, waits
+
+if TYPE_CHECKING:
+    from ._buildstore import CoreBuildIds, fetch_from_debuginfod, find_executable, index_exe_dir
+    from ._client import AsyncClient
+    from ._delve import DelveCandidate, choose_delve, delve_candidates, install_delve
+    from ._home import dlvclient_home
+    from ._launch import BuildOptions, DlvOptions, ProgramOptions, attach, debug, launch
+    from ._launch import go_test as test
+    from ._live import LiveClient
+    from ._models import (
+        Ancestor,
+        AsmInstruction,
+        AssemblyFlavour,
+        Breakpoint,
+        BreakpointInfo,
+        DebuggerState,
+        Defer,
+        DiscardedBreakpoint,
+        DumpState,
+        EvalScope,
+        Function,
+        Goroutine,
+        GoroutineField,
+        GoroutineFilter,
+        GoroutineGroup,
+        GoroutineGroupingOptions,
+        GoroutineStatus,
+        Image,
+        LoadConfig,
+        Location,
+        PackageBuildInfo,
+        Register,
+        Stackframe,
+        StacktraceOptions,
+        Target,
+        Thread,
+        TypeInfo,
+        Variable,
+        VariableFlags,
+        VariableKind,
+        VersionInfo,
+        WatchType,
+    )
+    from ._origin import FrameOrigin, GoBuildInfo, GoModule, OriginKind, frame_origin
+    from ._registry import CoreRecord, CrashGroup, CrashRegistry
+    from ._report import CrashAnalysis, crash_report, diff_reports
+    from ._results import GoroutineStack, GroupedGoroutines
+    from ._schema import (
+        Bucket,
+        BucketChange,
+        BucketDiff,
+        BucketFrame,
+        BucketState,
+        CodeLocation,
+        CrashPart,
+        CrashReport,
+        FrameVariable,
+        GoroutinesPart,
+        GoroutineSummary,
+        Reason,
+        ReasonKind,
+        ReportDiff,
+        ReportFrame,
+        Similarity,
+        SnapshotReport,
+        SourceLine,
+        WaitChannel,
+        WaitFrame,
+        WaitKind,
+        WaitObject,
+        Waits,
+    )
+    from ._session import connect, open_core
+    from ._snapshot import snapshot
+    from ._stackmatch import StackMatch
+    from ._target_output import OutputChunk, TargetOutput
+    from ._triage import TriageResult, triage
+    from ._waits import WaitsCollector, waits
+
+# Public name -> the module that defines it, imported on first use.
+_LAZY: dict[str, str] = {
+    "Ancestor": "._models",
+    "AsmInstruction": "._models",
+    "AssemblyFlavour": "._models",
+    "AsyncClient": "._client",
+    "Breakpoint": "._models",
+    "BreakpointInfo": "._models",
+    "Bucket": "._schema",
+    "BucketChange": "._schema",
+    "BucketDiff": "._schema",
+    "BucketFrame": "._schema",
+    "BucketState": "._schema",
+    "BuildOptions": "._launch",
+    "CodeLocation": "._schema",
+    "CoreBuildIds": "._buildstore",
+    "CoreRecord": "._registry",
+    "CrashGroup": "._registry",
+    "CrashRegistry": "._registry",
+    "CrashAnalysis": "._report",
+    "CrashPart": "._schema",
+    "CrashReport": "._schema",
+    "DebuggerState": "._models",
+    "Defer": "._models",
+    "DelveCandidate": "._delve",
+    "DiscardedBreakpoint": "._models",
+    "DlvOptions": "._launch",
+    "DumpState": "._models",
+    "EvalScope": "._models",
+    "FrameOrigin": "._origin",
+    "FrameVariable": "._schema",
+    "Function": "._models",
+    "GoBuildInfo": "._origin",
+    "GoModule": "._origin",
+    "Goroutine": "._models",
+    "GoroutineField": "._models",
+    "GoroutineFilter": "._models",
+    "GoroutineGroup": "._models",
+    "GoroutineGroupingOptions": "._models",
+    "GoroutineStack": "._results",
+    "GoroutineStatus": "._models",
+    "GoroutineSummary": "._schema",
+    "GoroutinesPart": "._schema",
+    "GroupedGoroutines": "._results",
+    "Image": "._models",
+    "LiveClient": "._live",
+    "LoadConfig": "._models",
+    "Location": "._models",
+    "OriginKind": "._origin",
+    "OutputChunk": "._target_output",
+    "PackageBuildInfo": "._models",
+    "ProgramOptions": "._launch",
+    "Reason": "._schema",
+    "ReasonKind": "._schema",
+    "Register": "._models",
+    "ReportDiff": "._schema",
+    "ReportFrame": "._schema",
+    "Similarity": "._schema",
+    "SnapshotReport": "._schema",
+    "SourceLine": "._schema",
+    "StackMatch": "._stackmatch",
+    "Stackframe": "._models",
+    "StacktraceOptions": "._models",
+    "Target": "._models",
+    "TargetOutput": "._target_output",
+    "Thread": "._models",
+    "TriageResult": "._triage",
+    "TypeInfo": "._models",
+    "Variable": "._models",
+    "VariableFlags": "._models",
+    "VariableKind": "._models",
+    "VersionInfo": "._models",
+    "WaitChannel": "._schema",
+    "WaitFrame": "._schema",
+    "WaitKind": "._schema",
+    "WaitObject": "._schema",
+    "Waits": "._schema",
+    "WaitsCollector": "._waits",
+    "WatchType": "._models",
+    "attach": "._launch",
+    "choose_delve": "._delve",
+    "connect": "._session",
+    "crash_report": "._report",
+    "debug": "._launch",
+    "delve_candidates": "._delve",
+    "diff_reports": "._report",
+    "dlvclient_home": "._home",
+    "fetch_from_debuginfod": "._buildstore",
+    "find_executable": "._buildstore",
+    "frame_origin": "._origin",
+    "index_exe_dir": "._buildstore",
+    "install_delve": "._delve",
+    "launch": "._launch",
+    "open_core": "._session",
+    "snapshot": "._snapshot",
+    "test": "._launch",
+    "triage": "._triage",
+    "waits": "._waits",
+}
+
+
+# Public names that differ from their name in the module.
+_RENAMED: dict[str, str] = {"test": "go_test"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dlvclient' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), _RENAMED.get(name, name))
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Ancestor",
@@ -143,7 +272,9 @@ __all__ = [
     "ConnectionClosedError",
     "CoreBuildIds",
     "CoreRecord",
+    "CrashAnalysis",
     "CrashGroup",
+    "CrashPart",
     "CrashRegistry",
     "CrashReport",
     "DebuggerState",
@@ -177,6 +308,7 @@ __all__ = [
     "GoroutineStack",
     "GoroutineStatus",
     "GoroutineSummary",
+    "GoroutinesPart",
     "GroupedGoroutines",
     "Image",
     "InternalDebuggerError",

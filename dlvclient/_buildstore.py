@@ -16,8 +16,6 @@ import os
 import re
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +155,10 @@ def fetch_from_debuginfod(
     target = dlvclient_home() / "debuginfod" / build_id / "executable"
     if target.is_file():
         return target
+    # Imported here: urllib.request costs every command line start-up a few ms (email, http).
+    import urllib.error
+    import urllib.request
+
     failures = []
     for url in urls:
         try:

@@ -2,11 +2,18 @@
 
 A thin layer over the library: it parses arguments, opens a session, calls one library
 function and prints the result. Exit codes are listed in :data:`EXIT_CODES`.
+
+Start-up is kept short: this module imports only what parsing and starting dlv need; the
+session imports the client (and pydantic) once dlv is started, while dlv loads the core,
+and the commands import the analysis and the renderers once the session is open.
+``report`` prints the crash as soon as it is known, before the walk over every goroutine's
+stack that the buckets need.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -18,28 +25,16 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
-from pydantic import BaseModel, ValidationError
 
-from ._capture import make_core, require_core, run_and_capture
 from ._cli_fleet import (
     add_build_store_options,
     add_fleet_commands,
     executable_for,
     resolve_executable,
 )
-from ._cli_output import (
-    diff_text,
-    goroutine_line,
-    report_html,
-    report_text,
-    snapshot_text,
-    stack_text,
-    waits_text,
-)
-from ._client import AsyncClient
 from ._errors import (
     CaptureError,
     DlvError,
@@ -47,15 +42,16 @@ from ._errors import (
     NoCoreError,
     SymbolNotFoundError,
 )
-from ._goprint import variable_text
-from ._models import EvalScope, Goroutine, GoroutineField, GoroutineFilter
 from ._output import output_path
-from ._report import crash_report, diff_reports, gc_clock
-from ._schema import CrashReport, Similarity
 from ._session import open_core
-from ._snapshot import snapshot
 from ._version import __version__
-from ._waits import waits
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ._client import AsyncClient
+    from ._models import EvalScope, Goroutine, GoroutineFilter
+    from ._schema import CrashReport
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -81,15 +77,18 @@ _EXIT_EPILOG = "exit codes:\n" + "\n".join(
 _PACKAGE = Path(__file__).resolve().parent
 _SEED_DIRS = (_PACKAGE / "_seed", _PACKAGE.parent / "examples" / "seed")
 
+# --group-by choices -> GoroutineField members (named, so parsing needs no models).
 _GROUP_BY = {
-    "curloc": GoroutineField.CURRENT_LOC,
-    "userloc": GoroutineField.USER_LOC,
-    "goloc": GoroutineField.GO_LOC,
-    "startloc": GoroutineField.START_LOC,
-    "running": GoroutineField.RUNNING,
-    "user": GoroutineField.USER,
-    "label": GoroutineField.LABEL,
+    "curloc": "CURRENT_LOC",
+    "userloc": "USER_LOC",
+    "goloc": "GO_LOC",
+    "startloc": "START_LOC",
+    "running": "RUNNING",
+    "user": "USER",
+    "label": "LABEL",
 }
+# Similarity's values (a unit test keeps them so), for parsing without the models.
+_SIMILARITY_LEVELS = ("exact", "function")
 
 
 class _NoCore(Exception):
@@ -99,9 +98,9 @@ class _NoCore(Exception):
 # --- output ----------------------------------------------------------------------------------
 
 
-def _say(text: str) -> None:
+def _say(text: str, *, flush: bool = False) -> None:
     """A result line: stdout."""
-    print(text, file=sys.stdout)
+    print(text, file=sys.stdout, flush=flush)
 
 
 def _note(text: str) -> None:
@@ -185,6 +184,8 @@ def _substitute_rules(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 
 def _goroutine_filters(args: argparse.Namespace) -> list[GoroutineFilter]:
+    from ._models import GoroutineFilter
+
     filters: list[GoroutineFilter] = []
     if args.user:
         filters.append(GoroutineFilter.user())
@@ -205,6 +206,10 @@ def _goroutine_filters(args: argparse.Namespace) -> list[GoroutineFilter]:
 
 
 async def _goroutines(args: argparse.Namespace) -> None:
+    from ._cli_output import goroutine_line
+    from ._models import EvalScope
+    from ._report import gc_clock
+
     filters = _goroutine_filters(args)
     async with _session(args, args.exe, args.core) as client:
         go_version = (await client.version()).target_go_version or None
@@ -277,8 +282,11 @@ async def _print_groups(
     current: int,
     clock: int | None,
 ) -> None:
+    from ._cli_output import goroutine_line
+    from ._models import GoroutineField
+
     grouped = await client.group_goroutines(
-        _GROUP_BY[args.group_by],
+        GoroutineField[_GROUP_BY[args.group_by]],
         *filters,
         label_key=args.group_key or "",
         max_members=args.group_members,
@@ -314,6 +322,8 @@ async def _print_groups(
 
 
 async def _stack(args: argparse.Namespace) -> None:
+    from ._cli_output import stack_text
+
     async with _session(args, args.exe, args.core) as client:
         frames = await client.stacktrace(args.gid, depth=args.depth, full=args.full)
     if args.json:
@@ -323,6 +333,8 @@ async def _stack(args: argparse.Namespace) -> None:
 
 
 async def _eval(args: argparse.Namespace) -> None:
+    from ._goprint import variable_text
+
     async with _session(args, args.exe, args.core) as client:
         try:
             value = await client.eval(args.expr, goroutine_id=args.goroutine, frame=args.frame)
@@ -341,6 +353,9 @@ async def _eval(args: argparse.Namespace) -> None:
 
 
 async def _waits(args: argparse.Namespace) -> None:
+    from ._cli_output import waits_text
+    from ._waits import waits
+
     async with _session(args, args.exe, args.core) as client:
         with _Progress("reading goroutine stacks") as progress:
             result = await waits(client, depth=args.depth, progress=progress)
@@ -355,6 +370,8 @@ def _capture(argv: Sequence[str], cwd: Path, args: argparse.Namespace) -> tuple[
 
     What the program prints goes to stderr as it prints it (stdout is the report's) and to
     CORE.log beside the core."""
+    from ._capture import require_core, run_and_capture
+
     try:
         capture = run_and_capture(
             argv,
@@ -418,6 +435,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     with _scene(args.keep) as scene:
         kept = "" if args.keep else " (removed afterwards; --keep DIR keeps the files)"
         _note(f"building {source} in {scene}{kept}")
+        from ._capture import make_core
+
         try:
             crash = make_core(
                 source,
@@ -437,6 +456,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 async def _snapshot(args: argparse.Namespace) -> None:
+    from ._cli_output import snapshot_text
+    from ._snapshot import snapshot
+
     with _Progress(f"dumping pid {args.pid}") as progress:
         taken = await snapshot(
             args.pid,
@@ -469,37 +491,75 @@ async def _snapshot(args: argparse.Namespace) -> None:
 
 
 async def _analyse(
-    args: argparse.Namespace, exe: str, core: str, rules: Sequence[tuple[str, str]] = ()
+    args: argparse.Namespace,
+    exe: str,
+    core: str,
+    rules: Sequence[tuple[str, str]] = (),
+    *,
+    stream: bool = False,
 ) -> CrashReport:
-    """The crash report of one core; ``rules`` are the --substitute-path pairs."""
+    """The crash report of one core; ``rules`` are the --substitute-path pairs.
+
+    With ``stream`` the text report is printed as it is made: the crash as soon as it is
+    known (flushed), the goroutine buckets after the walk over every stack.
+    """
     printed = getattr(args, "program_output", None)
     if printed is None and output_path(core).is_file():
         printed = str(output_path(core))
     async with _session(args, exe, core) as client:
-        with _Progress(f"reading goroutine stacks of {Path(core).name}") as progress:
-            return await crash_report(
-                client,
-                similarity=args.similarity,
-                substitute_path=rules,
-                progress=progress,
-                program_output=printed,
-            )
+        # Imported once the session is open: before, they would delay starting dlv.
+        from ._cli_output import crash_text, facts_text, goroutines_text
+        from ._report import CrashAnalysis
+        from ._schema import CrashReport
+
+        progress = _Progress(f"reading goroutine stacks of {Path(core).name}")
+        analysis = CrashAnalysis(
+            client,
+            similarity=args.similarity,
+            substitute_path=rules,
+            progress=progress,
+            program_output=printed,
+        )
+        crash = await analysis.crash()
+        if stream:
+            _say(crash_text(crash), flush=True)
+        with progress:
+            goroutines = await analysis.goroutines()
+    if stream:
+        _say("\n" + goroutines_text(goroutines, buckets=args.buckets))
+        _say("\n" + facts_text(crash, goroutines.notes))
+    return CrashReport.of(crash, goroutines)
 
 
 def _print_report(args: argparse.Namespace, report: CrashReport) -> None:
-    if args.html:
-        page = report_html(report, generator=f"dlvclient {__version__}")
-        Path(args.html).write_text(page, encoding="utf-8")
-        _note(f"html: {os.path.abspath(args.html)}")
+    """A report made before, printed whole (text, or JSON), with its HTML page if asked."""
+    from ._cli_output import report_text
+
+    _write_html(args, report)
     if args.json:
         _say(report.model_dump_json(indent=2))
     else:
         _say(report_text(report, buckets=args.buckets))
 
 
+def _write_html(args: argparse.Namespace, report: CrashReport) -> None:
+    """The report's HTML page, when --html asks for one."""
+    from ._cli_output import report_html
+
+    if args.html:
+        page = report_html(report, generator=f"dlvclient {__version__}")
+        Path(args.html).write_text(page, encoding="utf-8")
+        _note(f"html: {os.path.abspath(args.html)}")
+
+
 def _cmd_report_files(args: argparse.Namespace, exe: str, core: str) -> int:
-    report: CrashReport = _run(_analyse, args, exe, core, args.substitute_rules)
-    _print_report(args, report)
+    # The text is printed while the report is made; JSON is one document, at the end.
+    report: CrashReport = _run(
+        functools.partial(_analyse, stream=not args.json), args, exe, core, args.substitute_rules
+    )
+    _write_html(args, report)
+    if args.json:
+        _say(report.model_dump_json(indent=2))
     return EXIT_OK
 
 
@@ -508,6 +568,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _load_report(path: str) -> CrashReport:
+    from pydantic import ValidationError
+
+    from ._schema import CrashReport
+
     try:
         return CrashReport.model_validate_json(Path(path).read_bytes())
     except OSError as exc:
@@ -520,6 +584,9 @@ def _load_report(path: str) -> CrashReport:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
+    from ._cli_output import diff_text
+    from ._report import diff_reports
+
     if args.reports:
         old, new = (_load_report(path) for path in args.reports)
     else:
@@ -590,7 +657,7 @@ def _report_options() -> argparse.ArgumentParser:
         metavar="N",
         help="how many goroutine buckets the text report lists; 0 for all (default: 5)",
     )
-    _similarity_option(group, Similarity.EXACT)
+    _similarity_option(group, "exact")
     group.add_argument(
         "--substitute-path",
         action="append",
@@ -606,11 +673,11 @@ def _report_options() -> argparse.ArgumentParser:
     return parent
 
 
-def _similarity_option(group: Any, default: Similarity) -> None:
+def _similarity_option(group: Any, default: str) -> None:
     group.add_argument(
         "--similarity",
-        choices=[level.value for level in Similarity],
-        default=default.value,
+        choices=_SIMILARITY_LEVELS,
+        default=default,
         help="how alike stacks must be to share a bucket: 'exact' (same functions at the same "
         "lines, started by the same go statement) or 'function' (same functions, lines "
         "ignored) (default: %(default)s)",
@@ -870,7 +937,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--reports", nargs=2, metavar=("OLD.json", "NEW.json"), help="compare saved reports"
     )
     diff.add_argument("--json", action="store_true", help="print the differences as JSON")
-    _similarity_option(diff, Similarity.FUNCTION)
+    _similarity_option(diff, "function")
 
     capture = _add(
         sub,
@@ -967,6 +1034,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check(parser, args)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    # pydantic would look for plugins among every installed package's entry points when it
+    # builds its first validator; the command line uses none (an explicit setting is kept).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         status: int = args.handler(args)
     except DlvError as exc:

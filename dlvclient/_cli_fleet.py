@@ -8,14 +8,16 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
 
 from ._buildstore import debuginfod_urls, find_executable
 from ._delve import delve_candidates, install_delve
-from ._registry import CrashGroup
-from ._triage import TriageResult, default_jobs, triage
+
+if TYPE_CHECKING:
+    from ._registry import CrashGroup
+    from ._triage import TriageResult
 
 __all__ = ["add_build_store_options", "add_fleet_commands", "resolve_executable"]
 
@@ -137,6 +139,9 @@ def _group_lines(result: TriageResult) -> Iterator[str]:
 
 
 def _cmd_triage(args: argparse.Namespace) -> int:
+    # Imported here: the analysis and the registry must not slow every command's start.
+    from ._triage import triage
+
     progress = _TriageProgress()
     try:
         result = anyio.run(
@@ -221,7 +226,7 @@ def add_fleet_commands(sub: Any, add: Callable[..., argparse.ArgumentParser]) ->
         "--jobs",
         type=_positive,
         metavar="N",
-        help=f"analyses at once (default: the CPUs, {default_jobs()} here; memory bounds it too)",
+        help="analyses at once (default: one per CPU; memory bounds it too)",
     )
     tri.add_argument("--dlv", metavar="PATH", help="use this dlv for every core")
     tri.add_argument(

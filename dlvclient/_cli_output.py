@@ -18,7 +18,9 @@ from ._origin import culprit_index
 from ._schema import (
     Bucket,
     BucketFrame,
+    CrashPart,
     CrashReport,
+    GoroutinesPart,
     Reason,
     ReasonKind,
     ReportDiff,
@@ -193,7 +195,7 @@ def _signal_details(reason: Reason) -> str:
     return " ".join(parts)
 
 
-def _crash_site(report: CrashReport) -> str:
+def _crash_site(report: CrashPart) -> str:
     """Which goroutine crashed, and in which user function; empty when nothing crashed."""
     if report.reason.kind is ReasonKind.NONE:
         return ""
@@ -212,13 +214,13 @@ def _crash_site(report: CrashReport) -> str:
     return f"crashed in {who}, {culprit_sentence(report)}\n    at {top.file}:{top.line}"
 
 
-def _frame_number(report: CrashReport, index: int) -> int:
+def _frame_number(report: CrashPart, index: int) -> int:
     """The number a backtrace shows for ``report.frames[index]``: Delve's, where it has one."""
     frame = report.frames[index].frame
     return index if frame is None else frame
 
 
-def _report_rows(report: CrashReport) -> list[_Row]:
+def _report_rows(report: CrashPart) -> list[_Row]:
     rows = []
     for index, frame in enumerate(report.frames):
         variables = [*(frame.arguments or ()), *(frame.locals or ())]
@@ -231,7 +233,7 @@ def _report_rows(report: CrashReport) -> list[_Row]:
     return rows
 
 
-def _hidden_frames(report: CrashReport) -> str:
+def _hidden_frames(report: CrashPart) -> str:
     """The line said for the crashed stack's frames the report leaves out (those above its
     first frame: the signal and abort machinery)."""
     first = report.frames[0].frame if report.frames else None
@@ -258,7 +260,7 @@ def _fold_recursion(rows: list[_Row], keep: int = 2) -> list[_Row]:
     return out
 
 
-def _source_frame(report: CrashReport) -> tuple[int, ReportFrame] | None:
+def _source_frame(report: CrashPart) -> tuple[int, ReportFrame] | None:
     """The innermost frame whose source was read (the line a reader looks at first), with
     its number."""
     return next(
@@ -351,13 +353,19 @@ def _bucket_details(bucket: Bucket) -> list[str]:
 def report_text(report: CrashReport, *, buckets: int = 5) -> str:
     """The report as a person reads it: the reason, where, the backtrace, the source around
     the crashing line and the ``buckets`` largest groups of goroutines (0: all)."""
-    out = reason_lines(report.reason)
-    site = _crash_site(report)
+    parts = (crash_text(report), goroutines_text(report, buckets=buckets), facts_text(report))
+    return "\n\n".join(parts)
+
+
+def crash_text(crash: CrashPart) -> str:
+    """The crash part of the text report: the reason, where, the backtrace and the source."""
+    out = reason_lines(crash.reason)
+    site = _crash_site(crash)
     if site:
         out += ["", site]
-    if report.frames:
-        out += ["", "Backtrace:", *_backtrace(_fold_recursion(_report_rows(report)))]
-    found = _source_frame(report)
+    if crash.frames:
+        out += ["", "Backtrace:", *_backtrace(_fold_recursion(_report_rows(crash)))]
+    found = _source_frame(crash)
     if found is not None:
         number, frame = found
         assert frame.source is not None
@@ -365,15 +373,20 @@ def report_text(report: CrashReport, *, buckets: int = 5) -> str:
             out.append("")
         out.append(f"Source (frame {number}, {frame.function}):")
         out.append(source_text(((s.line, s.text) for s in frame.source), frame.line))
-    summary = report.goroutines
+    return "\n".join(out)
+
+
+def goroutines_text(part: GoroutinesPart, *, buckets: int = 5) -> str:
+    """The goroutine counts, the ``buckets`` largest buckets (0: all) and what blocked
+    goroutines wait on."""
+    summary = part.goroutines
     states = ", ".join(
         f"{count} {status_words(state)}" for state, count in summary.by_status.items()
     )
-    shown = report.buckets if buckets <= 0 else report.buckets[:buckets]
-    out += [
-        "",
-        f"Goroutines: {summary.total} ({states}) in {len(report.buckets)} buckets "
-        f"({report.similarity.value} stacks); the largest:",
+    shown = part.buckets if buckets <= 0 else part.buckets[:buckets]
+    out = [
+        f"Goroutines: {summary.total} ({states}) in {len(part.buckets)} buckets "
+        f"({part.similarity.value} stacks); the largest:",
     ]
     width = len(str(max((b.count for b in shown), default=0)))
     for bucket in shown:
@@ -389,17 +402,23 @@ def report_text(report: CrashReport, *, buckets: int = 5) -> str:
         if bucket.crashed:
             lines[0] += "  <- crashed"
         out += lines
-    if len(shown) < len(report.buckets):
-        out.append(f"  ... {len(report.buckets) - len(shown)} more (--buckets 0 shows all)")
-    if report.waits:
-        out += ["", "Blocked on (largest first):", *_waits_lines(report.waits, limit=buckets)]
-        out += [f"  {hint}" for hint in report.wait_hints]
-    out += ["", " · ".join(f"{name} {value}" for name, value in _facts(report))]
-    out += [f"note: {note}" for note in report.notes]
+    if len(shown) < len(part.buckets):
+        out.append(f"  ... {len(part.buckets) - len(shown)} more (--buckets 0 shows all)")
+    if part.waits:
+        out += ["", "Blocked on (largest first):", *_waits_lines(part.waits, limit=buckets)]
+        out += [f"  {hint}" for hint in part.wait_hints]
     return "\n".join(out)
 
 
-def _facts(report: CrashReport) -> list[tuple[str, str]]:
+def facts_text(crash: CrashPart, more_notes: Sequence[str] = ()) -> str:
+    """What was analysed with what, on one line, and the notes on what could not be read
+    (the crash part's, then ``more_notes``: the goroutine part's)."""
+    out = [" · ".join(f"{name} {value}" for name, value in _facts(crash))]
+    out += [f"note: {note}" for note in (*crash.notes, *more_notes)]
+    return "\n".join(out)
+
+
+def _facts(report: CrashPart) -> list[tuple[str, str]]:
     """What was analysed with what: versions, pid, build id, fingerprint (those known)."""
     facts = [
         ("Go", report.go_version),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import types
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from pathlib import Path
@@ -21,7 +23,6 @@ from ._errors import (
 )
 from ._origin import GoBuildInfo, load_build_info
 from ._pipeline import InFlight, pipelined
-from ._report import crash_report
 from ._results import GoroutineStack, GroupedGoroutines
 from ._stackmatch import StackMatch
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
@@ -29,6 +30,21 @@ from ._waits import waits
 
 if TYPE_CHECKING:
     from ._launcher import DlvProcess
+    from ._report import crash_report
+else:
+
+    class _Analysis:
+        """An analysis function bound as a method, its module imported on first use: a
+        session that never analyses never loads the analysis."""
+
+        def __init__(self, module: str, name: str) -> None:
+            self._module, self._name = module, name
+
+        def __get__(self, client: object, owner: type | None = None) -> Any:
+            function = getattr(importlib.import_module(self._module, __package__), self._name)
+            return function if client is None else types.MethodType(function, client)
+
+    crash_report = _Analysis("._report", "crash_report")
 
 __all__ = ["AsyncClient"]
 
@@ -171,8 +187,17 @@ class AsyncClient:
     async def _handshake(self, timeout: float | None) -> None:
         call = await self._start("GetVersion", {})
         # dlv answers only once it has loaded the core: time to build the validators of the
-        # bulk replies, so the first of them does not wait for that.
-        prepare_decoders(m.VersionInfo, m.ListGoroutinesOut, m.StacktraceOut)
+        # replies read first (the bulk ones, and those a crash analysis starts with), so that
+        # the first of them does not wait for that.
+        prepare_decoders(
+            m.VersionInfo,
+            m.ListGoroutinesOut,
+            m.StacktraceOut,
+            m.StateOut,
+            m.EvalOut,
+            m.ListFunctionArgsOut,
+            m.ListLocalVarsOut,
+        )
         info = self._version_info = await self._finish(call, m.VersionInfo, timeout)
         if info.api_version != 2:
             # A server started without --api-version=2 by Delve < 1.24 speaks v1 until told.

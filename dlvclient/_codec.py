@@ -14,12 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import jsonrpcclient
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ._errors import InvalidArgumentError, ProtocolError, ResponseValidationError, delve_error
 
 __all__ = [
-    "LineBuffer",
     "RequestEncoder",
     "decode_reply",
     "peek_nextg",
@@ -101,39 +100,6 @@ _VALUE_MARK, _ID_MARK = "\x00value\x00", "\x00id\x00"
 _VALUE_JSON, _ID_JSON = _dumps(_VALUE_MARK), _dumps(_ID_MARK)
 
 
-class LineBuffer:
-    """Splits a byte stream into lines, with no limit on a line's length."""
-
-    def __init__(self) -> None:
-        self._parts: list[bytes] = []
-        self._size = 0
-
-    @property
-    def buffered(self) -> int:
-        """Bytes received of a line that is not complete yet."""
-        return self._size
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """Add ``data`` and return the lines it completes, without their ``\\n``."""
-        lines: list[bytes] = []
-        start = 0
-        end = data.find(b"\n")
-        while end >= 0:
-            if self._parts:
-                self._parts.append(data[start:end])
-                lines.append(b"".join(self._parts))
-                self._parts.clear()
-                self._size = 0
-            else:
-                lines.append(data[start:end])
-            start = end + 1
-            end = data.find(b"\n", start)
-        if start < len(data):
-            self._parts.append(data[start:] if start else data)
-            self._size += len(data) - start
-        return lines
-
-
 # Go's json.Encoder writes the fields of rpc's serverResponse in declaration order, so a Delve
 # reply always starts with its id; reading it here keeps whole-line JSON parsing out of dispatch.
 _ID_PREFIX = re.compile(rb'\s*\{\s*"id"\s*:\s*(-?\d+)\s*[,}]')
@@ -183,6 +149,9 @@ def peek_nextg(line: bytes) -> int | None:
 
 class _Reply(BaseModel, Generic[T]):
     """The reply envelope; the result is validated in the same pass as the envelope."""
+
+    # Only its parametrizations validate (and build their validators when first used).
+    model_config = ConfigDict(defer_build=True)
 
     result: T | None = None
     error: str | None = None

@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import anyio
 
-from ._codec import LineBuffer, RequestEncoder, reply_id
+from ._codec import RequestEncoder, reply_id
 from ._errors import (
     ClientClosedError,
     ConnectionClosedError,
@@ -18,6 +18,7 @@ from ._errors import (
     ProtocolError,
     TransportError,
 )
+from ._transport import LineBuffer
 
 __all__ = ["Connection", "PendingCall"]
 

@@ -25,7 +25,7 @@ from ._buckets import _digest, collapse_repeats, fingerprint
 from ._origin import _PREFERENCE, FrameOrigin, OriginFrame, OriginKind, origin_kind
 
 if TYPE_CHECKING:
-    from ._schema import Bucket, CrashReport
+    from ._schema import Bucket, CrashPart
 
 __all__ = [
     "CRASH_FINGERPRINT",
@@ -79,7 +79,7 @@ def where(function: str, file: str, line: int, origin: FrameOrigin | None) -> st
 # --- sentences -----------------------------------------------------------------------------------
 
 
-def culprit_sentence(report: CrashReport) -> str:
+def culprit_sentence(report: CrashPart) -> str:
     """``in CULPRIT`` or, when the fault lies deeper, ``in SITE (…), reached from the program's
     CULPRIT (…)``: the crash site and the culprit in one sentence (text and HTML)."""
     top, site = report.top_user_frame, report.crash_site
@@ -94,7 +94,7 @@ def culprit_sentence(report: CrashReport) -> str:
     )
 
 
-def dump_sentence(report: CrashReport) -> str:
+def dump_sentence(report: CrashPart) -> str:
     """What sent the signal of a goroutine dump, and that no goroutine crashed."""
     reason = report.reason
     said = f"goroutine dump: {reason.signal or 'a signal'} was sent"

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import tempfile
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -20,7 +20,6 @@ import anyio
 from anyio.abc import Process, TaskGroup
 
 from ._children import signal_group
-from ._codec import LineBuffer
 from ._delve import choose_delve
 from ._errors import (
     INSTALL_HINT,
@@ -34,7 +33,7 @@ from ._errors import (
     LaunchError,
     install_advice,
 )
-from ._transport import Address, is_loopback, parse_address
+from ._transport import Address, LineBuffer, is_loopback, parse_address
 from ._version import UNIX_LISTEN, Version, delve_release, parse_go_version
 
 __all__ = ["DlvProcess", "LaunchOptions"]
@@ -100,11 +99,18 @@ class DlvProcess:
         executable: Path,
         core: Path,
         options: LaunchOptions,
+        while_loading: Callable[[], object] | None = None,
     ) -> DlvProcess:
-        """Spawn dlv on ``executable`` and ``core``, and wait until it says where it listens."""
+        """Spawn dlv on ``executable`` and ``core``, and wait until it says where it listens.
+
+        ``while_loading`` runs as soon as dlv is started: dlv reads the core meanwhile, so work
+        done there (importing what the session needs) costs no time.
+        """
         # Absolute paths cannot be taken for flags, whatever their name starts with.
         command = ["core", str(executable), str(core)]
-        return await cls.spawn(task_group, command, options, executable=executable)
+        return await cls.spawn(
+            task_group, command, options, executable=executable, while_loading=while_loading
+        )
 
     @classmethod
     async def spawn(
@@ -117,6 +123,7 @@ class DlvProcess:
         target_args: Sequence[str] = (),
         cwd: str | os.PathLike[str] | None = None,
         pass_fds: Sequence[int] = (),
+        while_loading: Callable[[], object] | None = None,
     ) -> DlvProcess:
         """Spawn ``dlv COMMAND... --headless`` (``-- TARGET_ARGS`` last) until it listens.
 
@@ -169,6 +176,8 @@ class DlvProcess:
         task_group.start_soon(self._drain_stderr)
         task_group.start_soon(self._watch_exit)
         try:
+            if while_loading is not None:
+                while_loading()
             with anyio.fail_after(options.startup_timeout):
                 await self._wait_address()
         except TimeoutError:

@@ -165,6 +165,17 @@ class WatchType(enum.IntFlag):
 _T = TypeVar("_T")
 
 
+# default_factory=list would do, but pydantic inspects a factory's signature when it builds
+# a validator, and a builtin's signature is parsed from its text (~1 ms each, for ~40 fields
+# on the first replies of a session); a function's is read at once.
+def _new_list() -> list[Any]:
+    return []
+
+
+def _new_dict() -> dict[Any, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class _NullAs:
     """``Annotated`` marker: accept JSON ``null`` (a Go nil slice/map) as ``factory()``.
@@ -277,7 +288,8 @@ class LoadConfig(DelveModel):
     def fields(cls, *, recurse: int = 0, follow_pointers: bool = False) -> LoadConfig:
         """Every struct field, ``recurse`` levels deep, and no string or array contents: a
         value's layout and scalars (field addresses give its offsets), at little cost."""
-        return cls(
+        # Unvalidated (the arguments are typed): analysis modules make one at import time.
+        return cls.model_construct(
             follow_pointers=follow_pointers,
             max_variable_recurse=recurse,
             max_string_len=0,
@@ -286,15 +298,19 @@ class LoadConfig(DelveModel):
         )
 
 
-LoadConfig.LONG = LoadConfig()
-LoadConfig.SHORT = LoadConfig(
+# Constants built without validation (they are valid): validating one would build
+# LoadConfig's validator, and pydantic's first validator costs tens of ms at import time.
+LoadConfig.LONG = LoadConfig.model_construct()
+LoadConfig.SHORT = LoadConfig.model_construct(
     follow_pointers=False,
     max_variable_recurse=0,
     max_string_len=64,
     max_array_values=0,
     max_struct_fields=3,
 )
-LoadConfig.FULL = LoadConfig(max_variable_recurse=2, max_string_len=1024, max_array_values=128)
+LoadConfig.FULL = LoadConfig.model_construct(
+    max_variable_recurse=2, max_string_len=1024, max_array_values=128
+)
 
 
 class EvalScope(DelveModel):
@@ -455,8 +471,8 @@ class Location(_CodePosition):
     ``pc`` may be 0 for a non-executable line.
     """
 
-    pcs: _Slice[int] = Field(default_factory=list, alias="pcs")
-    pcpids: _Slice[int] = Field(default_factory=list, alias="pcpids")
+    pcs: _Slice[int] = Field(default_factory=_new_list, alias="pcs")
+    pcpids: _Slice[int] = Field(default_factory=_new_list, alias="pcpids")
 
 
 class Variable(DelveModel):
@@ -478,7 +494,7 @@ class Variable(DelveModel):
     string_value_bytes: _Base64Bytes | None = Field(None, alias="StringValueBytes")
     len: int = Field(0, alias="len")
     cap: int = Field(0, alias="cap")
-    children: _Slice[Variable] = Field(default_factory=list, alias="children")
+    children: _Slice[Variable] = Field(default_factory=_new_list, alias="children")
     base: int = Field(0, alias="base")
     unreadable: str = Field("", alias="unreadable")
     location_expr: str = Field("", alias="LocationExpr")
@@ -767,7 +783,7 @@ class Stackframe(Location):
     arguments: list[Variable] | None = Field(None, alias="Arguments")
     frame_offset: int = Field(0, alias="FrameOffset")
     frame_pointer_offset: int = Field(0, alias="FramePointerOffset")
-    defers: _Slice[Defer] = Field(default_factory=list, alias="Defers")
+    defers: _Slice[Defer] = Field(default_factory=_new_list, alias="Defers")
     bottom: bool = Field(False, alias="Bottom")
     err: str = Field("", alias="Err")
 
@@ -784,7 +800,7 @@ class Ancestor(DelveModel):
     """A goroutine ancestor (needs ``GODEBUG=tracebackancestors=N`` in the target)."""
 
     id: int = Field(0, alias="ID")
-    stack: _Slice[Stackframe] = Field(default_factory=list, alias="Stack")
+    stack: _Slice[Stackframe] = Field(default_factory=_new_list, alias="Stack")
     unreadable: str = Field("", alias="Unreadable")
 
 
@@ -814,7 +830,7 @@ class Goroutine(DelveModel):
     wait_since: int = Field(0, alias="waitSince")
     wait_reason: int = Field(0, alias="waitReason")
     unreadable: str = Field("", alias="unreadable")
-    labels: _StrMap[str] = Field(default_factory=dict, alias="labels")
+    labels: _StrMap[str] = Field(default_factory=_new_dict, alias="labels")
 
     @property
     def status_enum(self) -> GoroutineStatus:
@@ -874,8 +890,8 @@ class Breakpoint(DelveModel):
     id: int = Field(0, alias="id")
     name: str = Field("", alias="name")
     addr: int = Field(0, alias="addr")
-    addrs: _Slice[int] = Field(default_factory=list, alias="addrs")
-    addrpid: _Slice[int] = Field(default_factory=list, alias="addrpid")
+    addrs: _Slice[int] = Field(default_factory=_new_list, alias="addrs")
+    addrpid: _Slice[int] = Field(default_factory=_new_list, alias="addrpid")
     file: str = Field("", alias="file")
     line: int = Field(0, alias="line")
     function_name: str = Field("", alias="functionName")
@@ -887,14 +903,14 @@ class Breakpoint(DelveModel):
     trace_return: bool = Field(False, alias="traceReturn")
     goroutine: bool = Field(False, alias="goroutine")
     stacktrace: int = Field(0, alias="stacktrace")
-    variables: _Slice[str] = Field(default_factory=list, alias="variables")
+    variables: _Slice[str] = Field(default_factory=_new_list, alias="variables")
     load_args: LoadConfig | None = Field(None, alias="LoadArgs")
     load_locals: LoadConfig | None = Field(None, alias="LoadLocals")
-    custom_commands: _Slice[str] = Field(default_factory=list, alias="customCommands")
+    custom_commands: _Slice[str] = Field(default_factory=_new_list, alias="customCommands")
     watch_expr: str = Field("", alias="WatchExpr")
     watch_type: WatchType = Field(WatchType.NONE, alias="WatchType")
-    verbose_descr: _Slice[str] = Field(default_factory=list, alias="VerboseDescr")
-    hit_count: _StrMap[int] = Field(default_factory=dict, alias="hitCount")
+    verbose_descr: _Slice[str] = Field(default_factory=_new_list, alias="VerboseDescr")
+    hit_count: _StrMap[int] = Field(default_factory=_new_dict, alias="hitCount")
     total_hit_count: int = Field(0, alias="totalHitCount")
     disabled: bool = Field(False, alias="disabled")
     root_func_name: str = Field("", alias="RootFuncName")
@@ -904,11 +920,11 @@ class Breakpoint(DelveModel):
 class BreakpointInfo(DelveModel):
     """What a breakpoint collected when it was hit (``api.BreakpointInfo``)."""
 
-    stacktrace: _Slice[Stackframe] = Field(default_factory=list, alias="stacktrace")
+    stacktrace: _Slice[Stackframe] = Field(default_factory=_new_list, alias="stacktrace")
     goroutine: Goroutine | None = Field(None, alias="goroutine")
-    variables: _Slice[Variable] = Field(default_factory=list, alias="variables")
-    arguments: _Slice[Variable] = Field(default_factory=list, alias="arguments")
-    locals: _Slice[Variable] = Field(default_factory=list, alias="locals")
+    variables: _Slice[Variable] = Field(default_factory=_new_list, alias="variables")
+    arguments: _Slice[Variable] = Field(default_factory=_new_list, alias="arguments")
+    locals: _Slice[Variable] = Field(default_factory=_new_list, alias="locals")
 
 
 class Thread(_CodePosition):
@@ -922,7 +938,7 @@ class Thread(_CodePosition):
     goroutine_id: int = Field(0, alias="goroutineID")
     breakpoint: Breakpoint | None = Field(None, alias="breakPoint")
     breakpoint_info: BreakpointInfo | None = Field(None, alias="breakPointInfo")
-    return_values: _Slice[Variable] = Field(default_factory=list, alias="ReturnValues")
+    return_values: _Slice[Variable] = Field(default_factory=_new_list, alias="ReturnValues")
     call_return: bool = Field(False, alias="CallReturn")
 
 
@@ -942,9 +958,11 @@ class DebuggerState(DelveModel):
     core_dumping: bool = Field(False, alias="CoreDumping")
     current_thread: Thread | None = Field(None, alias="currentThread")
     current_goroutine: Goroutine | None = Field(None, alias="currentGoroutine")
-    threads: _Slice[Thread] = Field(default_factory=list, alias="Threads")
+    threads: _Slice[Thread] = Field(default_factory=_new_list, alias="Threads")
     next_in_progress: bool = Field(False, alias="NextInProgress")
-    watch_out_of_scope: _Slice[Breakpoint] = Field(default_factory=list, alias="WatchOutOfScope")
+    watch_out_of_scope: _Slice[Breakpoint] = Field(
+        default_factory=_new_list, alias="WatchOutOfScope"
+    )
     exited: bool = Field(False, alias="exited")
     exit_status: int = Field(0, alias="exitStatus")
     when: str = Field("", alias="When")
@@ -1056,7 +1074,7 @@ class PackageBuildInfo(DelveModel):
 
     import_path: str = Field("", alias="ImportPath")
     directory_path: str = Field("", alias="DirectoryPath")
-    files: _Slice[str] = Field(default_factory=list, alias="Files")
+    files: _Slice[str] = Field(default_factory=_new_list, alias="Files")
 
 
 class TypeInfoField(DelveModel):
@@ -1078,8 +1096,8 @@ class TypeInfo(DelveModel):
     kind: VariableKind = Field(VariableKind.INVALID, alias="Kind")
     size: int = Field(0, alias="Size")
     real_type: str = Field("", alias="RealType")
-    fields: _Slice[TypeInfoField] = Field(default_factory=list, alias="Fields")
-    methods: _Slice[TypeInfoMethod] = Field(default_factory=list, alias="Methods")
+    fields: _Slice[TypeInfoField] = Field(default_factory=_new_list, alias="Fields")
+    methods: _Slice[TypeInfoMethod] = Field(default_factory=_new_list, alias="Methods")
 
 
 class DumpState(DelveModel):
@@ -1143,22 +1161,22 @@ DetachOut = EmptyOut
 class StacktraceOut(DelveModel):
     """``Stacktrace`` reply."""
 
-    locations: _Slice[Stackframe] = Field(default_factory=list, alias="Locations")
+    locations: _Slice[Stackframe] = Field(default_factory=_new_list, alias="Locations")
 
 
 class AncestorsOut(DelveModel):
     """``Ancestors`` reply."""
 
-    ancestors: _Slice[Ancestor] = Field(default_factory=list, alias="Ancestors")
+    ancestors: _Slice[Ancestor] = Field(default_factory=_new_list, alias="Ancestors")
 
 
 class ListGoroutinesOut(DelveModel):
     """``ListGoroutines`` reply; ``nextg`` < 0 means the last page was returned."""
 
-    goroutines: _Slice[Goroutine] = Field(default_factory=list, alias="Goroutines")
+    goroutines: _Slice[Goroutine] = Field(default_factory=_new_list, alias="Goroutines")
     # -1 ("done") rather than Go's 0 so a reply lacking the key cannot make a pager loop.
     nextg: int = Field(-1, alias="Nextg")
-    groups: _Slice[GoroutineGroup] = Field(default_factory=list, alias="Groups")
+    groups: _Slice[GoroutineGroup] = Field(default_factory=_new_list, alias="Groups")
     too_many_groups: bool = Field(False, alias="TooManyGroups")
 
 
@@ -1177,7 +1195,7 @@ class CommandOut(DelveModel):
 class ListThreadsOut(DelveModel):
     """``ListThreads`` reply."""
 
-    threads: _Slice[Thread] = Field(default_factory=list, alias="Threads")
+    threads: _Slice[Thread] = Field(default_factory=_new_list, alias="Threads")
 
 
 class GetThreadOut(DelveModel):
@@ -1189,7 +1207,7 @@ class GetThreadOut(DelveModel):
 class ListTargetsOut(DelveModel):
     """``ListTargets`` reply."""
 
-    targets: _Slice[Target] = Field(default_factory=list, alias="Targets")
+    targets: _Slice[Target] = Field(default_factory=_new_list, alias="Targets")
 
 
 class EvalOut(DelveModel):
@@ -1201,7 +1219,7 @@ class EvalOut(DelveModel):
 class ListLocalVarsOut(DelveModel):
     """``ListLocalVars`` reply."""
 
-    variables: _Slice[Variable] = Field(default_factory=list, alias="Variables")
+    variables: _Slice[Variable] = Field(default_factory=_new_list, alias="Variables")
 
 
 class ListPackageVarsOut(ListLocalVarsOut):
@@ -1211,7 +1229,7 @@ class ListPackageVarsOut(ListLocalVarsOut):
 class ListFunctionArgsOut(DelveModel):
     """``ListFunctionArgs`` reply."""
 
-    args: _Slice[Variable] = Field(default_factory=list, alias="Args")
+    args: _Slice[Variable] = Field(default_factory=_new_list, alias="Args")
 
 
 class ExamineMemoryOut(DelveModel):
@@ -1225,63 +1243,63 @@ class ListRegistersOut(DelveModel):
     """``ListRegisters`` reply: ``registers`` is Delve's pre-formatted text."""
 
     registers: str = Field("", alias="Registers")
-    regs: _Slice[Register] = Field(default_factory=list, alias="Regs")
+    regs: _Slice[Register] = Field(default_factory=_new_list, alias="Regs")
 
 
 class DisassembleOut(DelveModel):
     """``Disassemble`` reply."""
 
-    disassemble: _Slice[AsmInstruction] = Field(default_factory=list, alias="Disassemble")
+    disassemble: _Slice[AsmInstruction] = Field(default_factory=_new_list, alias="Disassemble")
 
 
 class ListSourcesOut(DelveModel):
     """``ListSources`` reply."""
 
-    sources: _Slice[str] = Field(default_factory=list, alias="Sources")
+    sources: _Slice[str] = Field(default_factory=_new_list, alias="Sources")
 
 
 class ListFunctionsOut(DelveModel):
     """``ListFunctions`` reply."""
 
-    funcs: _Slice[str] = Field(default_factory=list, alias="Funcs")
+    funcs: _Slice[str] = Field(default_factory=_new_list, alias="Funcs")
 
 
 class ListTypesOut(DelveModel):
     """``ListTypes`` reply."""
 
-    types: _Slice[str] = Field(default_factory=list, alias="Types")
+    types: _Slice[str] = Field(default_factory=_new_list, alias="Types")
 
 
 class FindLocationOut(DelveModel):
     """``FindLocation`` reply."""
 
-    locations: _Slice[Location] = Field(default_factory=list, alias="Locations")
+    locations: _Slice[Location] = Field(default_factory=_new_list, alias="Locations")
     substitute_loc_expr: str = Field("", alias="SubstituteLocExpr")
 
 
 class ListDynamicLibrariesOut(DelveModel):
     """``ListDynamicLibraries`` reply."""
 
-    list: _Slice[Image] = Field(default_factory=list, alias="List")
+    list: _Slice[Image] = Field(default_factory=_new_list, alias="List")
     executable_trimpath: bool = Field(False, alias="ExecutableTrimpath")
 
 
 class ListPackagesBuildInfoOut(DelveModel):
     """``ListPackagesBuildInfo`` reply."""
 
-    list: _Slice[PackageBuildInfo] = Field(default_factory=list, alias="List")
+    list: _Slice[PackageBuildInfo] = Field(default_factory=_new_list, alias="List")
 
 
 class GuessSubstitutePathOut(DelveModel):
     """``GuessSubstitutePath`` reply: ``[from, to]`` pairs."""
 
-    list: _Slice[tuple[str, str]] = Field(default_factory=list, alias="List")
+    list: _Slice[tuple[str, str]] = Field(default_factory=_new_list, alias="List")
 
 
 class DebugInfoDirectoriesOut(DelveModel):
     """``DebugInfoDirectories`` reply."""
 
-    list: _Slice[str] = Field(default_factory=list, alias="List")
+    list: _Slice[str] = Field(default_factory=_new_list, alias="List")
 
 
 class ProcessPidOut(DelveModel):
@@ -1325,7 +1343,7 @@ class BreakpointOut(DelveModel):
 class ListBreakpointsOut(DelveModel):
     """``ListBreakpoints`` reply."""
 
-    breakpoints: _Slice[Breakpoint] = Field(default_factory=list, alias="Breakpoints")
+    breakpoints: _Slice[Breakpoint] = Field(default_factory=_new_list, alias="Breakpoints")
 
 
 class IsMulticlientOut(DelveModel):
@@ -1356,7 +1374,7 @@ class AttachedToExistingProcessOut(DelveModel):
 class FunctionReturnLocationsOut(DelveModel):
     """``FunctionReturnLocations`` reply."""
 
-    addrs: _Slice[int] = Field(default_factory=list, alias="Addrs")
+    addrs: _Slice[int] = Field(default_factory=_new_list, alias="Addrs")
 
 
 class FollowExecEnabledOut(DelveModel):

@@ -23,7 +23,14 @@ from ._culprit import dump_fingerprint as _dump_fingerprint
 from ._dump import original_signal, read_sent_signal
 from ._errors import DlvError, InvalidArgumentError
 from ._goprint import variable_text
-from ._models import LoadConfig, Stackframe, StacktraceOptions, Variable, VariableKind
+from ._models import (
+    LoadConfig,
+    Stackframe,
+    StacktraceOptions,
+    Variable,
+    VariableKind,
+    VersionInfo,
+)
 from ._origin import GoBuildInfo, OriginKind, culprit_index, frame_origin
 from ._output import read_runtime_header
 from ._protocols import ReadClient
@@ -31,8 +38,10 @@ from ._quoting import go_quote
 from ._schema import (
     Bucket,
     CodeLocation,
+    CrashPart,
     CrashReport,
     FrameVariable,
+    GoroutinesPart,
     GoroutineSummary,
     Reason,
     ReasonKind,
@@ -48,6 +57,7 @@ from ._wording import waited_ns
 _T = TypeVar("_T")
 
 __all__ = [
+    "CrashAnalysis",
     "crash_report",
     "diff_reports",
     "panic_message",
@@ -251,14 +261,14 @@ async def _locate(client: ReadClient, depth: int) -> _Site | None:
 
 # --- recovering the message ----------------------------------------------------------------------
 
-_LOAD_VARS = LoadConfig(
+_LOAD_VARS = LoadConfig.model_construct(
     follow_pointers=True,
     max_variable_recurse=1,
     max_string_len=64,
     max_array_values=8,
     max_struct_fields=8,
 )
-_LOAD_PANIC = LoadConfig(
+_LOAD_PANIC = LoadConfig.model_construct(
     follow_pointers=True,
     max_variable_recurse=2,
     max_string_len=4096,
@@ -589,6 +599,154 @@ def _level(similarity: Similarity | str) -> Similarity:
         raise InvalidArgumentError(f"similarity must be one of {choices}") from None
 
 
+class CrashAnalysis:
+    """The crash report of the core behind ``client``, in parts, each computed once.
+
+    :meth:`crash` is why the program died and where: for a core whose current thread was
+    crashing (every ``GOTRACEBACK=crash`` core) it needs no goroutine walk, so it comes in a
+    fraction of the time the walk takes on a big core. :meth:`goroutines` is the walk, with
+    counts, buckets and what blocked goroutines wait on; :meth:`report` is both, as
+    :func:`crash_report` returns it. :meth:`crash` waits for the walk when it needs it: when
+    the current thread shows no crash (the walk finds the first goroutine caught crashing),
+    and for a goroutine dump, whose fingerprint is made of its buckets.
+
+    The options are :func:`crash_report`'s.
+    """
+
+    def __init__(
+        self,
+        client: ReadClient,
+        *,
+        similarity: Similarity | str = Similarity.EXACT,
+        depth: int = 64,
+        detail_frames: int = 8,
+        context_lines: int = 2,
+        max_ids: int = 100,
+        substitute_path: Sequence[tuple[str, str]] = (),
+        progress: Callable[[int], None] | None = None,
+        waits: bool = True,
+        program_output: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._level = _level(similarity)
+        if depth < 1 or detail_frames < 0 or context_lines < 0 or max_ids < 1:
+            raise InvalidArgumentError(
+                "depth and max_ids must be positive, detail_frames and context_lines not negative"
+            )
+        self._client = client
+        self._depth = depth
+        self._detail_frames = detail_frames
+        self._sources = _Sources(substitute_path, context_lines)
+        self._max_ids = max_ids
+        self._progress = progress
+        self._waits = waits
+        self._program_output = program_output
+        self._notes: list[str] = []
+        self._located = False
+        self._info: VersionInfo | None = None
+        self._build: GoBuildInfo | None = None
+        self._site: _Site | None = None
+        self._found: _Site | None = None
+        self._reason: Reason | None = None
+        self._crash: CrashPart | None = None
+        self._goroutines: GoroutinesPart | None = None
+
+    async def _locate(self) -> VersionInfo:
+        """The versions, the build info, the crash on the current thread and its reason."""
+        if self._info is None:
+            client = self._client
+            self._info = await client.version()
+            self._build = await client.go_build_info()
+            self._site = await _locate(client, self._depth)
+            # The reason first: a goroutine dump claims no crashed goroutine in its buckets.
+            if self._site is not None:
+                self._reason = await _reason(client, self._site, self._notes)
+        return self._info
+
+    @property
+    def _dump(self) -> bool:
+        return self._reason is not None and self._reason.kind is ReasonKind.GOROUTINE_DUMP
+
+    async def goroutines(self) -> GoroutinesPart:
+        """Counts, buckets and waits over every goroutine: one streamed pass over the stacks."""
+        if self._goroutines is None:
+            info = await self._locate()
+            site, go_version = self._site, info.target_go_version or None
+            bucketer = Bucketer(self._level, max_ids=self._max_ids)
+            collector = WaitsCollector(go_version) if self._waits else None
+            summary, self._found = await _scan_goroutines(
+                self._client,
+                go_version=go_version,
+                bucketer=bucketer,
+                depth=self._depth,
+                crashed_id=site.goroutine_id if site is not None and not self._dump else None,
+                find_crash=site is None,
+                progress=self._progress,
+                waits=collector,
+                gc_clock=await gc_clock(self._client),
+            )
+            blocked = await collector.resolve(self._client) if collector is not None else None
+            self._goroutines = GoroutinesPart(
+                goroutines=summary,
+                similarity=self._level,
+                buckets=_with_origins(bucketer.buckets(), self._build),
+                waits=blocked.objects if blocked else [],
+                wait_hints=blocked.hints if blocked else [],
+                notes=[f"waits: {note}" for note in blocked.notes] if blocked else [],
+            )
+        return self._goroutines
+
+    async def crash(self) -> CrashPart:
+        """Why the program died and where; before the goroutine walk when it can be."""
+        if self._crash is None:
+            info = await self._locate()
+            client, notes, dump = self._client, self._notes, self._dump
+            buckets = (await self.goroutines()).buckets if self._site is None or dump else []
+            site, reason = self._site or self._found, self._reason
+            frames: list[ReportFrame] = []
+            if site is None:
+                reason = Reason(kind=ReasonKind.NONE, message="")
+            elif reason is None:
+                reason = await _reason(client, site, notes)
+            if site is not None and not dump:
+                frames = await _report_frames(
+                    client,
+                    site,
+                    detail_frames=self._detail_frames,
+                    sources=self._sources,
+                    build=self._build,
+                )
+            output = self._program_output
+            if output is not None:
+                reason = await _confirm(reason, output, notes)
+            top, crash_site = _culprit(frames)
+            self._crash = CrashPart(
+                goroutine_id=site.goroutine_id if site is not None and not dump else None,
+                thread_id=site.thread_id if site else None,
+                reason=reason,
+                top_user_frame=top,
+                crash_site=crash_site,
+                frames=frames,
+                fingerprint=_dump_fingerprint(buckets)
+                if dump
+                else crash_fingerprint(reason.kind.value, reason.signal, reason.message, frames),
+                fingerprint_version=DUMP_FINGERPRINT if dump else CRASH_FINGERPRINT,
+                go_version=str(info.target_go)
+                if info.target_go
+                else (info.target_go_version or None),
+                delve_version=str(info.delve) if info.delve else None,
+                build_id=await _optional(client.build_id(), "build id", notes),
+                pid=await _optional(client.pid(), "pid", notes),
+                notes=notes,
+                program_output=os.fspath(output) if output is not None else None,
+            )
+        return self._crash
+
+    async def report(self) -> CrashReport:
+        """Both parts in one report."""
+        crash = await self.crash()
+        return CrashReport.of(crash, await self.goroutines())
+
+
 async def crash_report(
     client: ReadClient,
     *,
@@ -616,74 +774,22 @@ async def crash_report(
     (:func:`dlvclient.waits`).
     ``program_output`` is the program's output saved beside the core (``capture`` writes
     ``CORE.log``): the runtime's header there confirms the reason, or fills in what the core
-    could not tell.
+    could not tell. :class:`CrashAnalysis` gives the crash part without waiting for the
+    goroutine walk.
     """
-    level = _level(similarity)
-    if depth < 1 or detail_frames < 0 or context_lines < 0 or max_ids < 1:
-        raise InvalidArgumentError(
-            "depth and max_ids must be positive, detail_frames and context_lines not negative"
-        )
-    notes: list[str] = []
-    info = await client.version()
-    build = await client.go_build_info()
-    site = await _locate(client, depth)
-    # The reason first: a goroutine dump claims no crashed goroutine in its buckets.
-    reason = await _reason(client, site, notes) if site is not None else None
-    dump = reason is not None and reason.kind is ReasonKind.GOROUTINE_DUMP
-    bucketer = Bucketer(level, max_ids=max_ids)
-    collector = WaitsCollector(info.target_go_version or None) if waits else None
-    summary, found = await _scan_goroutines(
+    analysis = CrashAnalysis(
         client,
-        go_version=info.target_go_version or None,
-        bucketer=bucketer,
+        similarity=similarity,
         depth=depth,
-        crashed_id=site.goroutine_id if site is not None and not dump else None,
-        find_crash=site is None,
+        detail_frames=detail_frames,
+        context_lines=context_lines,
+        max_ids=max_ids,
+        substitute_path=substitute_path,
         progress=progress,
-        waits=collector,
-        gc_clock=await gc_clock(client),
+        waits=waits,
+        program_output=program_output,
     )
-    blocked = await collector.resolve(client) if collector is not None else None
-    if blocked is not None:
-        notes += [f"waits: {note}" for note in blocked.notes]
-    site = site or found
-    frames: list[ReportFrame] = []
-    if site is None:
-        reason = Reason(kind=ReasonKind.NONE, message="")
-    elif reason is None:
-        reason = await _reason(client, site, notes)
-    if site is not None and not dump:
-        sources = _Sources(substitute_path, context_lines)
-        frames = await _report_frames(
-            client, site, detail_frames=detail_frames, sources=sources, build=build
-        )
-    if program_output is not None:
-        reason = await _confirm(reason, program_output, notes)
-    buckets = _with_origins(bucketer.buckets(), build)
-    top, crash_site = _culprit(frames)
-    return CrashReport(
-        goroutine_id=site.goroutine_id if site is not None and not dump else None,
-        thread_id=site.thread_id if site else None,
-        reason=reason,
-        top_user_frame=top,
-        crash_site=crash_site,
-        frames=frames,
-        goroutines=summary,
-        similarity=level,
-        buckets=buckets,
-        fingerprint=_dump_fingerprint(buckets)
-        if dump
-        else crash_fingerprint(reason.kind.value, reason.signal, reason.message, frames),
-        fingerprint_version=DUMP_FINGERPRINT if dump else CRASH_FINGERPRINT,
-        go_version=str(info.target_go) if info.target_go else (info.target_go_version or None),
-        delve_version=str(info.delve) if info.delve else None,
-        build_id=await _optional(client.build_id(), "build id", notes),
-        pid=await _optional(client.pid(), "pid", notes),
-        notes=notes,
-        waits=blocked.objects if blocked else [],
-        wait_hints=blocked.hints if blocked else [],
-        program_output=os.fspath(program_output) if program_output is not None else None,
-    )
+    return await analysis.report()
 
 
 _HEADER_KINDS = {

@@ -21,10 +21,12 @@ __all__ = [
     "BucketFrame",
     "BucketState",
     "CodeLocation",
+    "CrashPart",
     "CrashReport",
     "FrameLike",
     "FrameVariable",
     "GoroutineSummary",
+    "GoroutinesPart",
     "Reason",
     "ReasonKind",
     "ReportDiff",
@@ -409,8 +411,12 @@ class Waits(ReportModel):
     notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
 
 
-class CrashReport(ReportModel):
-    """Why the program died, as data (see :func:`crash_report`)."""
+class CrashPart(ReportModel):
+    """The crash part of a report: why the program died and where (see :class:`CrashAnalysis`).
+
+    Known before the goroutine walk when the crash is on the core's current thread, as in every
+    ``GOTRACEBACK=crash`` core.
+    """
 
     goroutine_id: int | None = Field(
         description="The crashed goroutine; null when the crash happened on a system stack "
@@ -435,12 +441,6 @@ class CrashReport(ReportModel):
         "crash (runtime.gopanic, runtime.throw, ...) as Go's own traceback does; the first user "
         "frames carry arguments, locals and source."
     )
-    goroutines: GoroutineSummary = Field(description="Counts over all goroutines.")
-    similarity: Similarity = Field(description="Similarity level of `buckets`.")
-    buckets: list[Bucket] = Field(
-        description="Goroutines grouped by stack: the crashed goroutine's bucket first, then "
-        "user buckets, then runtime-internal ones, each largest first."
-    )
     fingerprint: str = Field(
         description="Stable id of the crash: equal for two cores of the same bug, different "
         "for different bugs; for a goroutine dump, equal for two dumps of the same hang and "
@@ -456,6 +456,20 @@ class CrashReport(ReportModel):
     build_id: str | None = Field(description="GNU build id of the executable, when available.")
     pid: int | None = Field(None, description="Process id of the dumped process, when known.")
     notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+    program_output: str | None = Field(
+        None, description="The file of the program's output the report read, if any."
+    )
+
+
+class GoroutinesPart(ReportModel):
+    """The goroutine part of a report: counts and buckets, from a walk over every stack."""
+
+    goroutines: GoroutineSummary = Field(description="Counts over all goroutines.")
+    similarity: Similarity = Field(description="Similarity level of `buckets`.")
+    buckets: list[Bucket] = Field(
+        description="Goroutines grouped by stack: the crashed goroutine's bucket first, then "
+        "user buckets, then runtime-internal ones, each largest first."
+    )
     waits: list[WaitObject] = Field(
         default_factory=list,
         description="What the blocked goroutines wait on, one group per object, largest "
@@ -465,9 +479,19 @@ class CrashReport(ReportModel):
         default_factory=list,
         description="Hints about the blocked goroutines as a whole (labelled 'hint:').",
     )
-    program_output: str | None = Field(
-        None, description="The file of the program's output the report read, if any."
-    )
+    notes: list[str] = Field(default_factory=list, description="What could not be read, and why.")
+
+
+class CrashReport(GoroutinesPart, CrashPart):
+    """Why the program died, as data (see :func:`crash_report`): the crash part and the
+    goroutine part in one document, as ``dlvclient report --json`` writes it."""
+
+    @classmethod
+    def of(cls, crash: CrashPart, goroutines: GoroutinesPart) -> CrashReport:
+        """The report made of its parts (no copy, no validation: the parts are valid); the
+        notes of both."""
+        fields = {**dict(crash), **dict(goroutines), "notes": [*crash.notes, *goroutines.notes]}
+        return cls.model_construct(**fields)
 
 
 class ReportDiff(BucketDiff):

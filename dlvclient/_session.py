@@ -14,17 +14,18 @@ import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup
 
-from ._client import AsyncClient
-from ._connection import Connection
-from ._elf import check_inputs
 from ._errors import ClientClosedError, DlvError, DlvTimeoutError
 from ._launcher import DlvProcess, LaunchOptions
 from ._transport import connect_socket, parse_address
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+    from ._connection import Connection
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
@@ -49,7 +50,13 @@ async def task_group() -> AsyncIterator[TaskGroup]:
         raise error from error.__cause__
 
 
-C = TypeVar("C", bound=AsyncClient)
+C = TypeVar("C", bound="AsyncClient")
+
+
+def _load_client() -> None:
+    """Import what a session needs (the client, its models, pydantic): done while dlv loads
+    the core, it costs nothing; at import time it would delay starting dlv."""
+    from . import _client  # noqa: F401
 
 
 @asynccontextmanager
@@ -62,6 +69,8 @@ async def _session(
     detach_on_close: bool,
 ) -> AsyncIterator[C]:
     """A client on a connection for the life of the block; detached and closed on the way out."""
+    from ._connection import Connection
+
     conn = Connection(sock, closed_reason=process.closed_error if process else None)
     client = make_client(conn)
     try:
@@ -109,7 +118,9 @@ def _checked_paths(
     """Both paths made absolute, after the ELF checks (file reads: run off the event loop)."""
     # An absolute path starts with "/", so no file name can be taken for a dlv flag.
     exe_path, core_path = Path(os.path.abspath(executable)), Path(os.path.abspath(core))
-    check_inputs(exe_path, core_path)
+    from . import _elf
+
+    _elf.check_inputs(exe_path, core_path)
     return exe_path, core_path
 
 
@@ -148,9 +159,11 @@ async def open_core(
         env=dict(env) if env is not None else None,
     )
     async with task_group() as tg:
-        process = await DlvProcess.start(tg, exe_path, core_path, options)
+        process = await DlvProcess.start(tg, exe_path, core_path, options, _load_client)
 
         def make_client(conn: Connection) -> AsyncClient:
+            from ._client import AsyncClient
+
             client = AsyncClient(conn, default_timeout=timeout, process=process)
             client._executable = exe_path  # for its embedded build info
             return client
@@ -186,9 +199,16 @@ async def connect(
         ) from None
     async with _session(
         sock,
-        lambda conn: AsyncClient(conn, default_timeout=timeout),
+        _connected_client(timeout),
         process=None,
         handshake_timeout=connect_timeout,
         detach_on_close=detach_on_close,
     ) as client:
         yield client
+
+
+def _connected_client(timeout: float | None) -> Callable[[Connection], AsyncClient]:
+    """The client :func:`connect` makes on its connection."""
+    from ._client import AsyncClient
+
+    return lambda conn: AsyncClient(conn, default_timeout=timeout)

@@ -1,4 +1,5 @@
-"""Where a Delve server listens and how to reach it: addresses, sockets, loopback checks.
+"""Where a Delve server listens and how to reach it: addresses, sockets, loopback checks,
+and splitting a byte stream into lines.
 
 Nothing here knows about processes: :func:`dlvclient.connect` reaches a server someone else
 started with this module alone, and the launcher uses it to read the address dlv prints.
@@ -16,7 +17,7 @@ import anyio
 
 from ._errors import ConnectError, InvalidArgumentError
 
-__all__ = ["Address", "connect_socket", "is_loopback", "parse_address"]
+__all__ = ["Address", "LineBuffer", "connect_socket", "is_loopback", "parse_address"]
 
 #: A parsed address: ``(host, port)`` for TCP, the socket's path for a unix socket.
 Address = tuple[str, int] | str
@@ -98,3 +99,36 @@ async def _connect(family: int, sockaddr: Any) -> socket.socket:
     except BaseException:
         sock.close()
         raise
+
+
+class LineBuffer:
+    """Splits a byte stream into lines, with no limit on a line's length."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received of a line that is not complete yet."""
+        return self._size
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add ``data`` and return the lines it completes, without their ``\\n``."""
+        lines: list[bytes] = []
+        start = 0
+        end = data.find(b"\n")
+        while end >= 0:
+            if self._parts:
+                self._parts.append(data[start:end])
+                lines.append(b"".join(self._parts))
+                self._parts.clear()
+                self._size = 0
+            else:
+                lines.append(data[start:end])
+            start = end + 1
+            end = data.find(b"\n", start)
+        if start < len(data):
+            self._parts.append(data[start:] if start else data)
+            self._size += len(data) - start
+        return lines

@@ -43,8 +43,11 @@ def test_every_variant_runs_and_sees_every_goroutine(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    variants = json.loads(results.read_text())[str(PARKED)]
-    assert set(variants) == {"raw", "async", "sync", "terminal", "report", "waits", "rtt"}
+    measured = json.loads(results.read_text())
+    variants = measured[str(PARKED)]
+    assert set(variants) == {
+        "raw", "async", "sync", "terminal", "report", "waits", "rtt", "cli", "bt"
+    }  # fmt: skip
     for name, variant in variants.items():
         assert not variant["errors"], (name, variant["errors"])
         assert len(variant["results"]) == 1, name
@@ -68,6 +71,15 @@ def test_every_variant_runs_and_sees_every_goroutine(tmp_path: Path) -> None:
 
     (waits,) = variants["waits"]["results"]
     assert waits["objects"] > 0  # the program's six blocking states
+
+    # (h) the report's first line, and (g) on the seed core, each with its terminal baseline.
+    (cli,) = variants["cli"]["results"]
+    assert 0 < cli["first_s"] < cli["t_last"] - cli["t_begin"]
+    assert cli["goroutines"] == expected
+    for name in ("cli", "gbt"):
+        (seed,) = measured["seed"][name]["results"]
+        assert not measured["seed"][name]["errors"], name
+        assert seed["t_last"] > seed["t_begin"], name
 
     (rtt,) = variants["rtt"]["results"]
     assert all(rtt[key] > 0 for key in ("raw_us", "floor_us", "async_us", "sync_us"))

@@ -11,7 +11,7 @@ import pytest
 from dlvclient import InvalidArgumentError
 from dlvclient._buckets import coarsen
 from dlvclient._capture import run_and_capture
-from dlvclient._report import crash_report, diff_reports
+from dlvclient._report import CrashAnalysis, crash_report, diff_reports
 from dlvclient._schema import Bucket, CrashReport, ReasonKind, Similarity
 from tests.support import CoreCase, CoreFactory, Leg, line_of, session
 
@@ -316,3 +316,34 @@ async def test_diff_reports(leg: Leg, cores: CoreFactory) -> None:
 
 
 # --- pure parts ----------------------------------------------------------------------------------
+
+
+# --- a report in parts --------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_the_crash_part_needs_no_goroutine_walk(seed_case: CoreCase) -> None:
+    """The crash is on the core's current thread: CrashAnalysis.crash() reads no goroutine's
+    stack but that one, and the report made of both parts is the one crash_report makes."""
+    async with session(seed_case) as client:
+        walks: list[int] = []
+        walk = client.goroutine_stacks
+
+        def counted(*args: object, **kwargs: object) -> object:
+            walks.append(1)
+            return walk(*args, **kwargs)  # type: ignore[arg-type]
+
+        client.goroutine_stacks = counted  # type: ignore[assignment,method-assign]
+        analysis = CrashAnalysis(client)
+        crash = await analysis.crash()
+        assert walks == []
+        assert (crash.reason.kind, crash.reason.message) == (ReasonKind.FATAL_ERROR, "fault")
+        assert crash.top_user_frame is not None
+        assert crash.top_user_frame.function == "main.Modify"
+        report = await analysis.report()
+        assert walks == [1]
+        assert await analysis.crash() is crash  # each part is made once
+        again = await crash_report(client)
+    assert report.model_dump(exclude={"notes"}) == again.model_dump(exclude={"notes"})
+    assert report.goroutines.total == 5
+    assert CrashReport.model_validate_json(report.model_dump_json()) == report

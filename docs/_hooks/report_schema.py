@@ -21,7 +21,7 @@ END = "<!-- END GENERATED: report keys -->"
 
 def report_schema() -> dict[str, Any]:
     """JSON Schema of ``dlvclient report --json``: what is written, so every key is present."""
-    from dlvclient._report import CrashReport
+    from dlvclient._schema import CrashReport
 
     schema = CrashReport.model_json_schema(mode="serialization")
     schema["$id"] = SCHEMA_FILE

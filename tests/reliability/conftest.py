@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-import dlvclient._session
+import dlvclient._elf
 from dlvclient._connection import Connection, PendingCall
 from tests.support import CoreFactory
 
@@ -137,7 +137,7 @@ def _socket_dirs() -> set[str]:
 @pytest.fixture
 def no_elf_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Skip the pre-spawn file checks, so that dlv itself meets the bad file."""
-    monkeypatch.setattr(dlvclient._session, "check_inputs", lambda executable, core: None)
+    monkeypatch.setattr(dlvclient._elf, "check_inputs", lambda executable, core: None)
 
 
 @pytest.fixture(scope="session")

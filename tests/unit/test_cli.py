@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dlvclient import _cli
+from dlvclient import GoroutineField, _cli
 from tests.support import ROOT, cli
 
 
@@ -86,3 +86,17 @@ def test_diff_of_bad_report_files(capsys: pytest.CaptureFixture[str], tmp_path: 
 
 def test_demo_finds_the_seed_in_the_checkout() -> None:
     assert _cli._seed_dir() == ROOT / "examples" / "seed"
+
+
+def test_similarity_choices_are_the_levels() -> None:
+    # The parser names them without importing the models.
+    from dlvclient._schema import Similarity
+
+    assert tuple(level.value for level in Similarity) == _cli._SIMILARITY_LEVELS
+    assert set(_cli._GROUP_BY.values()) <= set(GoroutineField.__members__)
+
+
+def test_the_command_line_starts_without_pydantic() -> None:
+    code = "import sys, dlvclient._cli; print('pydantic' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

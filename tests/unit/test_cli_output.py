@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dlvclient._cli_output import report_html, report_text
-from dlvclient._schema import CrashReport
+from dlvclient._cli_output import crash_text, facts_text, goroutines_text, report_html, report_text
+from dlvclient._schema import CrashPart, CrashReport, GoroutinesPart
 
 
 def made_up_report(message: str, **changes: object) -> CrashReport:
@@ -116,3 +116,21 @@ def test_a_bucket_shows_its_culprit_below_the_frames_it_shows() -> None:
     assert shown[-1].strip() == "created by main.main at main.go:1"
     assert "goroutines 4, 5, 6" in text
     assert "main.poll" in report_html(made_up_report("boom", buckets=[bucket]))
+
+
+def test_the_text_report_is_its_parts_in_order() -> None:
+    report = made_up_report("boom", notes=["pid: not in this core"])
+    parts = (crash_text(report), goroutines_text(report), facts_text(report))
+    assert report_text(report) == "\n\n".join(parts)
+    assert parts[2].endswith("note: pid: not in this core")
+
+
+def test_a_report_is_made_of_its_parts() -> None:
+    report = made_up_report("boom", notes=["build id: none"])
+    crash = CrashPart.model_validate(report.model_dump(include=set(CrashPart.model_fields)))
+    goroutines = GoroutinesPart.model_validate(
+        {**report.model_dump(include=set(GoroutinesPart.model_fields)), "notes": ["waits: x"]}
+    )
+    made = CrashReport.of(crash, goroutines)
+    assert made.notes == ["build id: none", "waits: x"]
+    assert made.model_dump(exclude={"notes"}) == report.model_dump(exclude={"notes"})

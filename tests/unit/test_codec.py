@@ -8,7 +8,7 @@ import pytest
 
 import dlvclient
 from dlvclient import _models as m
-from dlvclient._codec import LineBuffer, RequestEncoder, decode_reply, peek_nextg, reply_id
+from dlvclient._codec import RequestEncoder, decode_reply, peek_nextg, reply_id
 
 
 def test_a_request_is_json_rpc_1_with_one_params_element() -> None:
@@ -39,16 +39,6 @@ def test_integers_past_64_bits_are_refused_before_sending(value: object) -> None
         encoder.encode_many("Stacktrace", {"Depth": 1}, "Id", [1, 2**64])
     # The largest uint64 and the smallest int64 are fine.
     encoder.encode("ExamineMemory", {"Address": 2**64 - 1, "Length": -(2**63)})
-
-
-def test_lines_of_any_length_split_across_reads() -> None:
-    buffer = LineBuffer()
-    big = b"x" * (3 << 20)
-    assert buffer.feed(b"a\nb") == [b"a"]
-    assert buffer.feed(big) == []
-    assert buffer.buffered == 1 + len(big)
-    assert buffer.feed(b"\nc\n\n") == [b"b" + big, b"c", b""]
-    assert buffer.buffered == 0
 
 
 def test_replies_are_judged_here_not_by_jsonrpcclient() -> None:

@@ -11,9 +11,9 @@ import anyio
 import anyio.lowlevel
 import pytest
 
-from dlvclient._codec import LineBuffer
 from dlvclient._connection import Connection, PendingCall
 from dlvclient._pipeline import InFlight, pipelined
+from dlvclient._transport import LineBuffer
 
 pytestmark = pytest.mark.anyio
 

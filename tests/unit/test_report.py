@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dlvclient import Variable, VariableKind
-from dlvclient._report import panic_message
+import pytest
+
+from dlvclient import InvalidArgumentError, Variable, VariableKind
+from dlvclient._report import CrashAnalysis, panic_message
 
 
 def _var(
@@ -80,3 +82,8 @@ def test_panic_message_of_unprinted_values() -> None:
     for expected, value in cases.items():
         assert panic_message(_iface(value)) == expected
     assert panic_message(_var("interface {}", VariableKind.INTERFACE)) == "nil"
+
+
+def test_analysis_options_are_checked() -> None:
+    with pytest.raises(InvalidArgumentError, match="depth"):
+        CrashAnalysis(object(), depth=0)  # type: ignore[arg-type]

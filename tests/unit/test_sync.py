@@ -13,10 +13,12 @@ from dlvclient.sync import Client
 
 
 def _public_methods(cls: type) -> dict[str, object]:
+    # Through getattr: AsyncClient's analysis methods are descriptors that import on demand.
+    members = {name: getattr(cls, name) for name in vars(cls) if not name.startswith("_")}
     return {
         name: member
-        for name, member in vars(cls).items()
-        if not name.startswith("_") and (inspect.isfunction(member) or hasattr(member, "_method"))
+        for name, member in members.items()
+        if inspect.isfunction(member) or hasattr(member, "_method")
     }
 
 
