@@ -26,11 +26,11 @@ from ._pipeline import InFlight, pipelined
 from ._results import GoroutineStack, GroupedGoroutines
 from ._stackmatch import StackMatch
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
-from ._waits import waits
 
 if TYPE_CHECKING:
     from ._launcher import DlvProcess
     from ._report import crash_report
+    from ._waits import waits
 else:
 
     class _Analysis:
@@ -45,6 +45,7 @@ else:
             return function if client is None else types.MethodType(function, client)
 
     crash_report = _Analysis("._report", "crash_report")
+    waits = _Analysis("._waits", "waits")
 
 __all__ = ["AsyncClient"]
 
