@@ -467,6 +467,22 @@ def _wait_object_text(obj: WaitObject) -> str:
     return what + (f": {', '.join(extra)}" if extra else "")
 
 
+def _wait_where(obj: WaitObject) -> str:
+    """``in main.(*Store).Get (main.go:31)``: where the first waiter blocks; '' if unknown."""
+    frame = obj.frame
+    if frame is None:
+        return ""
+    return f"in {frame.function} ({PurePath(frame.file).name}:{frame.line})"
+
+
+def _wait_ids(obj: WaitObject, shown: int = 8) -> str:
+    """``goroutines 5 6 7 +3 more``: the first waiters' ids."""
+    ids = " ".join(map(str, obj.goroutine_ids[:shown]))
+    rest = len(obj.goroutine_ids) - shown
+    noun = "goroutine" if obj.waiters == 1 else "goroutines"
+    return f"{noun} {ids}" + (f" +{rest} more" if rest > 0 else "")
+
+
 def _waits_lines(objects: Sequence[WaitObject], *, limit: int) -> list[str]:
     """Two lines per group, largest first: what it waits on, then where and who."""
     shown = objects if limit <= 0 else objects[:limit]
@@ -474,14 +490,9 @@ def _waits_lines(objects: Sequence[WaitObject], *, limit: int) -> list[str]:
     out: list[str] = []
     for obj in shown:
         out.append(f"  {obj.waiters:>{width}}  {_wait_object_text(obj)}")
-        where = ""
-        if obj.frame is not None:
-            where = f"in {obj.frame.function} ({PurePath(obj.frame.file).name}:{obj.frame.line}); "
-        ids = " ".join(map(str, obj.goroutine_ids[:8]))
-        more = f" +{len(obj.goroutine_ids) - 8} more" if len(obj.goroutine_ids) > 8 else ""
-        noun = "goroutine" if obj.waiters == 1 else "goroutines"
+        where = _wait_where(obj)
         pad = " " * (width + 4)
-        out.append(f"{pad}{where}{noun} {ids}{more}")
+        out.append(f"{pad}{where}; {_wait_ids(obj)}" if where else f"{pad}{_wait_ids(obj)}")
         out += [f"{pad}{hint}" for hint in obj.hints]
     if len(shown) < len(objects):
         out.append(f"  ... {len(objects) - len(shown)} more groups (--json has all)")
@@ -540,9 +551,10 @@ pre { background: #f5f7fa; border: 1px solid #d8dde6; padding: .7em 1em; overflo
 .source .current { background: #ffe3a3; display: inline-block; min-width: 100%; }
 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
 col.num { width: 3em; } col.pc { width: 12.5em; }
-col.count { width: 4.5em; } col.state { width: 22%; }
-td code, td .file, h1, .where { overflow-wrap: anywhere; }
-@media (max-width: 40em) { col.pc { width: 0; } td.pc { display: none; } }
+col.count { width: 4.5em; } col.state { width: 22%; } col.kind { width: 7em; }
+td code, td .file, td.kind, h1, .where { overflow-wrap: anywhere; }
+@media (max-width: 40em) { col.pc { width: 0; } td.pc { display: none; }
+                          col.kind { width: 6em; } }
 td, th { text-align: left; vertical-align: top; padding: .3em .6em;
          border-bottom: 1px solid #edf0f4; }
 th { font-weight: 600; color: #4a5568; }
@@ -551,6 +563,8 @@ tr.runtime td { color: #7b8494; }
 .file { color: #4a5568; font-size: 12px; }
 .vars { margin: .3em 0 0 1em; padding: 0; list-style: none; }
 .crashed { color: #a31515; font-weight: 600; }
+.hints { margin: .3em 0 0 0; padding: 0; list-style: none; }
+.hint { color: #8a5a00; font-style: italic; font-size: 13px; overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; }
 dt { font-weight: 600; color: #4a5568; }
 dd { margin: 0; word-break: break-all; }
@@ -647,6 +661,37 @@ def _html_bucket_stack(bucket: Bucket) -> str:
     return f"<details><summary>stack</summary><pre>{_e(above + stack)}</pre></details>"
 
 
+def _html_hints(hints: Sequence[str]) -> str:
+    items = "".join(f'<li class="hint">{_e(hint)}</li>' for hint in hints)
+    return f'<ul class="hints">{items}</ul>' if items else ""
+
+
+def _html_waits(report: CrashReport) -> str:
+    """The Blocked on section: one row per object the blocked goroutines wait on."""
+    if not report.waits:
+        return ""
+    rows = []
+    for obj in report.waits:
+        where = _wait_where(obj)
+        details = "".join(
+            f'<div class="file">{_e(line)}</div>' for line in (where, _wait_ids(obj)) if line
+        )
+        rows.append(
+            f'<tr class="wait"><td class="num">{obj.waiters}</td>'
+            f'<td class="kind">{_e(obj.kind.value.replace("_", " "))}</td>'
+            f"<td><code>{_e(_wait_object_text(obj))}</code>{details}"
+            f"{_html_hints(obj.hints)}</td></tr>"
+        )
+    blocked = sum(obj.waiters for obj in report.waits)
+    return (
+        f"<h2>Blocked on</h2><p>{blocked} blocked goroutines in {len(report.waits)} groups, "
+        "largest first.</p>"
+        '<table class="waits"><colgroup><col class="count"><col class="kind"><col></colgroup>'
+        "<tr><th>waiters</th><th>kind</th><th>object</th></tr>"
+        f"{''.join(rows)}</table>{_html_hints(report.wait_hints)}"
+    )
+
+
 def report_html(report: CrashReport, *, generator: str = "dlvclient") -> str:
     """The report as one self-contained HTML page: inline CSS, no scripts, nothing fetched."""
     reason = reason_lines(report.reason)
@@ -666,6 +711,7 @@ def report_html(report: CrashReport, *, generator: str = "dlvclient") -> str:
             _html_source(report),
             _html_frames(report),
             _html_buckets(report),
+            _html_waits(report),
             f"<h2>Build</h2><dl>{build}</dl>",
             f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "",
             "<details><summary>The report as JSON</summary>"

@@ -1,6 +1,6 @@
 """The HTML report of real cores, opened in a real headless Chromium: it renders, its stack
-toggles open and close on a click, and nothing overflows the page sideways, on a desktop
-and on a phone."""
+toggles open and close on a click, its Blocked on section lists what a hung program's
+goroutines wait on, and nothing overflows the page sideways, on a desktop and on a phone."""
 
 from __future__ import annotations
 
@@ -42,6 +42,32 @@ def assert_fits(page: Page) -> None:
     assert page.evaluate(OUTSIDE) == []
 
 
+def blocked_on(page: Page, report: CrashReport) -> list[list[str]]:
+    """The Blocked on rows' cells (waiters, kind, object), checked against the report's waits."""
+    shown: list[list[str]] = page.evaluate(
+        "[...document.querySelectorAll('tr.wait')].map(r => [...r.cells].map(c => c.innerText))"
+    )
+    assert len(shown) == len(report.waits)
+    for (waiters, kind, cell), obj in zip(shown, report.waits, strict=True):
+        assert (int(waiters), kind) == (obj.waiters, obj.kind.value.replace("_", " "))
+        if obj.address:
+            assert f"at {obj.address:#x}" in cell
+        if obj.expression:
+            assert f"({obj.expression}" in cell
+        if obj.frame is not None:
+            assert f"in {obj.frame.function} (" in cell
+        assert f" {obj.goroutine_ids[0]}" in cell
+        assert all(hint in cell for hint in obj.hints)
+    hints = page.evaluate("[...document.querySelectorAll('li.hint')].map(h => h.innerText)")
+    assert len(hints) == sum(len(o.hints) for o in report.waits) + len(report.wait_hints)
+    assert all(hint.startswith("hint: ") for hint in hints)
+    text = page.evaluate("document.body.innerText")
+    blocked = sum(o.waiters for o in report.waits)
+    summary = f"{blocked} blocked goroutines in {len(report.waits)} groups"
+    assert (summary in text) == bool(report.waits)
+    return shown
+
+
 def stack_shown(page: Page, index: int) -> list[bool]:
     """Whether the bucket's <details> is open, and whether its stack can be seen."""
     result: list[bool] = page.evaluate(
@@ -57,7 +83,7 @@ def toggle(page: Page, index: int) -> list[bool]:
     return stack_shown(page, index)
 
 
-@pytest.mark.parametrize("program", ["display", "healthy"])
+@pytest.mark.parametrize("program", ["display", "healthy", "waits"])
 def test_report_renders_toggles_and_fits(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -80,6 +106,12 @@ def test_report_renders_toggles_and_fits(
             assert ", ".join(map(str, bucket.ids[:5])) in text
             if bucket.creator is not None:
                 assert f"created by {bucket.creator.function}" in text
+        rows = blocked_on(page, report)
+        if program == "waits":  # its fixed counts: go-cache's RWMutex first, then the program's
+            assert report.waits
+            assert [row[:2] for row in rows[:2]] == [["5", "rwmutex"], ["4", "rwmutex"]]
+            mutex = next(row for row in rows if row[1] == "mutex")
+            assert (mutex[0], "(s.mu, a field of *main.Store)" in mutex[2]) == ("3", True)
         for index in range(min(3, len(report.buckets))):
             assert stack_shown(page, index) == [False, False]
             assert toggle(page, index) == [True, True]
@@ -104,6 +136,13 @@ def test_long_names_wrap_instead_of_overflowing(
     data = json.loads(report.model_dump_json())
     for frame in [*data["frames"], *(f for b in data["buckets"] for f in b["frames"])]:
         frame["function"] = long if not frame["is_runtime"] else frame["function"]
+    frame = {"function": long, "file": "/src/" + "deep/" * 30 + "x.go", "line": 1, "index": 2}
+    data["waits"] = [
+        {"kind": "select_no_cases", "address": 0xC000123456, "type": long, "waiters": 40,
+         "goroutine_ids": list(range(1000000, 1000040)), "frame": frame, "expression": long,
+         "expression_owner": long, "hints": ["hint: " + long]},
+    ]  # fmt: skip
+    data["wait_hints"] = ["hint: " + long]
     page_path = tmp_path / "long.html"
     page_path.write_text(report_html(CrashReport.model_validate(data)), encoding="utf-8")
     for width in WIDTHS:

@@ -134,3 +134,32 @@ def test_a_report_is_made_of_its_parts() -> None:
     made = CrashReport.of(crash, goroutines)
     assert made.notes == ["build id: none", "waits: x"]
     assert made.model_dump(exclude={"notes"}) == report.model_dump(exclude={"notes"})
+
+
+def test_html_has_the_blocked_on_section_escaped() -> None:
+    mutex = {"kind": "mutex", "address": 0xC000012345, "type": "sync.Mutex", "waiters": 11,
+             "goroutine_ids": list(range(20, 31)), "wait_reason": "sync.Mutex.Lock",
+             "frame": {"function": "main.(*Store[<T>]).Get", "file": "/src/a&b/store.go",
+                       "line": 31, "index": 3},
+             "expression": "s.mu", "expression_owner": "*main.Store[<T>]",
+             "hints": ["hint: goroutine 9 in main.hold may hold it <b>"]}  # fmt: skip
+    sleep = {"kind": "sleep", "address": 0, "waiters": 1, "goroutine_ids": [7],
+             "wait_reason": "sleep"}  # fmt: skip
+    report = made_up_report(
+        "boom", waits=[mutex, sleep], wait_hints=["hint: every goroutine is blocked & none runs"]
+    )
+    page = report_html(report)
+    section = page.split("<h2>Blocked on</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "12 blocked goroutines in 2 groups" in section
+    assert section.count('<tr class="wait">') == 2
+    assert '<td class="num">11</td><td class="kind">mutex</td>' in section
+    assert "sync.Mutex at 0xc000012345 (s.mu, a field of *main.Store[&lt;T&gt;])" in section
+    assert "in main.(*Store[&lt;T&gt;]).Get (store.go:31)" in section
+    assert "goroutines 20 21 22 23 24 25 26 27 +3 more" in section
+    assert '<li class="hint">hint: goroutine 9 in main.hold may hold it &lt;b&gt;</li>' in section
+    assert '<li class="hint">hint: every goroutine is blocked &amp; none runs</li>' in section
+    assert "goroutine 7<" in section
+    assert "<b>" not in page
+    text = report_text(report)
+    assert "in main.(*Store[<T>]).Get (store.go:31); goroutines 20 21 22" in text
+    assert "<h2>Blocked on</h2>" not in report_html(made_up_report("boom"))
