@@ -20,11 +20,9 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
@@ -43,6 +41,7 @@ from ._errors import (
     SymbolNotFoundError,
 )
 from ._output import output_path
+from ._progress import StatusLine
 from ._session import open_core
 from ._version import __version__
 
@@ -112,39 +111,15 @@ def _print_json(data: Any) -> None:
     _say(json.dumps(data, indent=2))
 
 
-class _Progress:
+class _Progress(StatusLine):
     """A counter redrawn in place on stderr, shown only when stderr is a terminal."""
 
-    _INTERVAL = 0.1  # seconds between redraws: 100k updates must not cost 100k writes
-
     def __init__(self, what: str, stream: TextIO | None = None) -> None:
-        self._stream = stream or sys.stderr
-        self._enabled = self._stream.isatty()
+        super().__init__(stream)
         self._what = what
-        self._last = 0.0
-        self._shown = False
 
     def __call__(self, done: int) -> None:
-        now = time.monotonic()
-        if not self._enabled or now - self._last < self._INTERVAL:
-            return
-        self._last = now
-        self._stream.write(f"\r{self._what}: {done}\x1b[K")
-        self._stream.flush()
-        self._shown = True
-
-    def __enter__(self) -> _Progress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._shown:
-            self._stream.write("\r\x1b[K")
-            self._stream.flush()
+        self.show(f"{self._what}: {done}")
 
 
 # --- sessions --------------------------------------------------------------------------------

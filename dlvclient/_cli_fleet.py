@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from ._buildstore import debuginfod_urls, find_executable
 from ._delve import delve_candidates, install_delve
+from ._progress import StatusLine
 
 if TYPE_CHECKING:
     from ._registry import CrashGroup
@@ -96,27 +96,12 @@ def _cmd_delve_install(args: argparse.Namespace) -> int:
 # --- triage ------------------------------------------------------------------------------------
 
 
-class _TriageProgress:
+class _TriageProgress(StatusLine):
     """``triage: 3/10 cores, 1 failed`` redrawn on stderr when it is a terminal."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream or sys.stderr
-        self.enabled = self._stream.isatty()
-        self._last = 0.0
-
     def __call__(self, done: int, total: int, failed: int) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self._last < 0.1 and done < total):
-            return
-        self._last = now
         bar = "#" * (20 * done // max(total, 1))
-        self._stream.write(f"\rtriage [{bar:<20}] {done}/{total} cores, {failed} failed\x1b[K")
-        self._stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._stream.write("\r\x1b[K")
-            self._stream.flush()
+        self.show(f"triage [{bar:<20}] {done}/{total} cores, {failed} failed", final=done >= total)
 
 
 def _programs(group: CrashGroup) -> str:
