@@ -18,8 +18,13 @@ from typing import IO, BinaryIO
 
 __all__ = ["RuntimeHeader", "Tee", "output_path", "read_runtime_header", "runtime_header"]
 
-# Only this much of a long log is read back: the crash is at its end.
+# Only this much of each end of a long log is read back. The crash is at the end, but its
+# traceback can be longer than that (30 MB for 10,000 goroutines): then its header, which comes
+# first, is near the start of the log, unless the program printed a great deal before it.
 _READ_LIMIT = 16 << 20
+# How a header line starts; found in a window with bytes.find, at memory speed, rather than by
+# splitting megabytes into lines.
+_HEADER_STARTS = (b"panic: ", b"fatal error: ", b"SIG")
 _HEADER = re.compile(r"^(?:(panic|fatal error): (.*)|(SIG[A-Z0-9]+): (.*))$")
 # A header is followed within a few lines by one of these (a log line that looks like one is not).
 _FOLLOWERS = ("goroutine ", "[signal ", "PC=", "runtime stack:", "panic: ", "\t")
@@ -52,28 +57,63 @@ class RuntimeHeader:
 def runtime_header(text: str) -> RuntimeHeader | None:
     """The first runtime header in a program's output, or None when it printed none."""
     lines = text.splitlines()
-    for index, line in enumerate(lines):
-        match = _HEADER.match(line)
-        if match is None:
-            continue
-        after = lines[index + 1 : index + 5]
-        if not any(follow.startswith(_FOLLOWERS) for follow in after):
-            continue
-        if match[1] is not None:
-            signal = next((m[1] for m in map(_SIGNAL_LINE.match, after) if m), None)
-            kind = "panic" if match[1] == "panic" else "fatal_error"
-            return RuntimeHeader(kind, match[2], signal, None, line)
-        code = next((int(m[1]) for m in map(_SIGCODE.search, after) if m), None)
-        return RuntimeHeader("signal", line, match[3], code, line)
+    return next(
+        (header for index in range(len(lines)) if (header := _header_at(lines, index))), None
+    )
+
+
+def _header_at(lines: Sequence[str], index: int) -> RuntimeHeader | None:
+    """The runtime header that is ``lines[index]``, if it is one."""
+    line = lines[index]
+    match = _HEADER.match(line)
+    if match is None:
+        return None
+    after = lines[index + 1 : index + 5]
+    if not any(follow.startswith(_FOLLOWERS) for follow in after):
+        return None
+    if match[1] is not None:
+        signal = next((m[1] for m in map(_SIGNAL_LINE.match, after) if m), None)
+        kind = "panic" if match[1] == "panic" else "fatal_error"
+        return RuntimeHeader(kind, match[2], signal, None, line)
+    code = next((int(m[1]) for m in map(_SIGCODE.search, after) if m), None)
+    return RuntimeHeader("signal", line, match[3], code, line)
+
+
+def _header_in(data: bytes) -> RuntimeHeader | None:
+    """:func:`runtime_header` of ``data``, looking only at the lines that start like one."""
+    starts: set[int] = set()
+    for start in _HEADER_STARTS:
+        if data.startswith(start):
+            starts.add(0)
+        at = data.find(b"\n" + start)
+        while at >= 0:
+            starts.add(at + 1)
+            at = data.find(b"\n" + start, at + 1)
+    for at in sorted(starts):
+        # The line and the few after it that tell a header from a log line that looks like one.
+        end = at
+        for _ in range(5):
+            end = data.find(b"\n", end + 1)
+            if end < 0:
+                end = len(data)
+                break
+        header = _header_at(data[at:end].decode("utf-8", "replace").splitlines(), 0)
+        if header is not None:
+            return header
     return None
 
 
 def read_runtime_header(path: str | os.PathLike[str]) -> RuntimeHeader | None:
-    """The runtime header in the output file at ``path`` (its last 16 MiB), if any."""
+    """The runtime header in the output file at ``path``, if any: the first in its last 16 MiB,
+    else the first in its first 16 MiB."""
     with open(path, "rb") as f:
         size = f.seek(0, os.SEEK_END)
         f.seek(max(0, size - _READ_LIMIT))
-        return runtime_header(f.read().decode("utf-8", "replace"))
+        header = _header_in(f.read())
+        if header is None and size > _READ_LIMIT:
+            f.seek(0)
+            header = _header_in(f.read(min(_READ_LIMIT, size - _READ_LIMIT)))
+        return header
 
 
 class Tee:
