@@ -1,5 +1,5 @@
 """``python -m dlvclient``: the command-line interface."""
 
-from ._cli import main
+from ._cli import entry
 
-raise SystemExit(main())
+entry()

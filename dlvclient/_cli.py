@@ -21,12 +21,13 @@ import shutil
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import anyio
 
+from . import _collector as collector
 from ._cli_fleet import (
     add_build_store_options,
     add_fleet_commands,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from ._models import EvalScope, Goroutine, GoroutineFilter
     from ._schema import CrashReport
 
-__all__ = ["EXIT_CODES", "main"]
+__all__ = ["EXIT_CODES", "entry", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -125,17 +126,19 @@ class _Progress(StatusLine):
 # --- sessions --------------------------------------------------------------------------------
 
 
-def _session(
-    args: argparse.Namespace, exe: str, core: str
-) -> AbstractAsyncContextManager[AsyncClient]:
+@asynccontextmanager
+async def _session(args: argparse.Namespace, exe: str, core: str) -> AsyncIterator[AsyncClient]:
     """``open_core`` with the session options every analysing command takes."""
-    return open_core(
+    async with open_core(
         exe,
         core,
         dlv=args.dlv,
         timeout=args.timeout or None,
         check_go_version=args.check_go_version,
-    )
+    ) as client:
+        # The client, its models and pydantic are imported by now: start-up is over.
+        collector.resume()
+        yield client
 
 
 def _run(fn: Callable[..., Any], *args: Any) -> Any:
@@ -999,6 +1002,17 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             args.substitute_rules = _substitute_rules(args)
         except argparse.ArgumentTypeError as exc:
             parser.error(str(exc))
+
+
+def entry() -> NoReturn:
+    """The ``dlvclient`` console script (and ``python -m dlvclient``): :func:`main` in a
+    process of its own, which it exits with main's status."""
+    collector.pause()
+    try:
+        status = main()
+    finally:
+        collector.freeze_for_exit()
+    raise SystemExit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

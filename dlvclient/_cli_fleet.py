@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from . import _collector as collector
 from ._buildstore import debuginfod_urls, find_executable
 from ._delve import delve_candidates, install_delve
 from ._progress import StatusLine
@@ -127,6 +128,8 @@ def _cmd_triage(args: argparse.Namespace) -> int:
     # Imported here: the analysis and the registry must not slow every command's start.
     from ._triage import triage
 
+    # Many sessions in one process: the collector must not stay paused for all of them.
+    collector.resume()
     progress = _TriageProgress()
     try:
         result = anyio.run(
