@@ -11,10 +11,10 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import jsonrpcclient
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._errors import InvalidArgumentError, ProtocolError, ResponseValidationError, delve_error
 
@@ -147,38 +147,67 @@ def peek_nextg(line: bytes) -> int | None:
     return int(match.group(1)) if match else None
 
 
-class _Reply(BaseModel, Generic[T]):
-    """The reply envelope; the result is validated in the same pass as the envelope."""
-
-    # Only its parametrizations validate (and build their validators when first used).
-    model_config = ConfigDict(defer_build=True)
-
-    result: T | None = None
-    error: str | None = None
+# Go writes rpc's serverResponse fields in order, with no spaces: a successful reply is
+# {"id":N,"result":R,"error":null}, and R can be cut out of it and validated by itself.
+_RESULT_AT = re.compile(rb'\{"id":-?\d+,"result":')
 
 
-_reply_types: dict[type[Any], type[_Reply[Any]]] = {}
+def _result_json(line: bytes) -> bytes | None:
+    """The ``result`` of a successful reply, as JSON, or None for any other line."""
+    if not line.endswith(_NO_ERROR):
+        return None
+    match = _RESULT_AT.match(line)
+    return line[match.end() : -len(_NO_ERROR)] if match else None
 
 
-def _reply_type(result_type: type[T]) -> type[_Reply[T]]:
-    reply_type = _reply_types.get(result_type)
-    if reply_type is None:
-        reply_type = _reply_types[result_type] = _Reply[result_type]  # type: ignore[valid-type]
-    return reply_type
+class _Validator(Protocol):
+    def validate_json(self, data: bytes, /) -> Any: ...
+    def validate_python(self, data: Any, /) -> Any: ...
+
+
+_validators: dict[Any, _Validator] = {}
+
+
+def _validator(result_type: type[Any]) -> _Validator:
+    validator = _validators.get(result_type)
+    if validator is None:
+        if isinstance(result_type, type) and issubclass(result_type, BaseModel):
+            # A model's own validator (built now, if its build was deferred): not a second one.
+            result_type.model_rebuild()
+            validator = result_type.__pydantic_validator__
+        else:
+            validator = TypeAdapter(result_type).validator
+        _validators[result_type] = validator
+    return validator
 
 
 def prepare_decoders(*result_types: type[Any]) -> None:
-    """Build the validators of these replies now (models build theirs on first use).
+    """Build the validators of these results now (models build theirs on first use).
 
     Worth doing while the server is busy anyway, so the first replies do not wait for it.
     """
     for result_type in result_types:
-        _reply_type(result_type)
+        _validator(result_type)
 
 
 def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
-    """Validate one reply line into ``result_type``, raising Delve's error as a typed exception."""
-    reply_type = _reply_type(result_type)
+    """Validate one reply line into ``result_type``, raising Delve's error as a typed exception.
+
+    A successful reply's result is validated straight from the line; any other line (an
+    error, or JSON written another way) is decoded whole first, which costs little: it is
+    short, or not from Delve.
+    """
+    result = _result_json(line)
+    if result is None:
+        reply = _envelope(method, line)
+        if reply.get("error") is not None:
+            raise delve_error(method, str(reply["error"]))
+        result = reply.get("result")
+    if result is None or result == b"null":
+        raise ResponseValidationError(
+            f"{method}: the reply has neither a result nor an error", method=method
+        )
+    validator = _validator(result_type)
     # Inside one big reply the cyclic collector would run again and again over the objects the
     # reply has made so far, none of them garbage: it tripled the time to decode a page of
     # goroutines. Paused here, one collection after the reply does that work once. It is
@@ -187,7 +216,9 @@ def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
     if paused:
         gc.disable()
     try:
-        reply = reply_type.model_validate_json(line)
+        if isinstance(result, bytes):
+            return cast(T, validator.validate_json(result))
+        return cast(T, validator.validate_python(result))
     except ValidationError as exc:
         if exc.error_count() and exc.errors()[0]["type"] == "json_invalid":
             raise ProtocolError(f"{method}: the reply is not valid JSON: {exc}") from None
@@ -197,10 +228,19 @@ def decode_reply(method: str, line: bytes, result_type: type[T]) -> T:
     finally:
         if paused:
             gc.enable()
-    if reply.error is not None:
-        raise delve_error(method, reply.error)
-    if reply.result is None:
+
+
+def _envelope(method: str, line: bytes) -> dict[str, Any]:
+    try:
+        reply = json.loads(line)
+    except ValueError as exc:
+        raise ProtocolError(f"{method}: the reply is not valid JSON: {exc}") from None
+    if not isinstance(reply, dict):
         raise ResponseValidationError(
-            f"{method}: the reply has neither a result nor an error", method=method
+            f"{method}: the reply is not a JSON-RPC reply object: {line[:200]!r}", method=method
         )
-    return reply.result
+    if not isinstance(reply.get("error"), (str, type(None))):
+        raise ResponseValidationError(
+            f"{method}: the reply's error is not a string: {reply['error']!r}", method=method
+        )
+    return reply
