@@ -1,5 +1,24 @@
-"""``python -m dlvclient``: the command-line interface."""
+"""The ``dlvclient`` command (``python -m dlvclient``) in a process of its own."""
 
-from ._cli import entry
+from __future__ import annotations
 
-entry()
+from typing import NoReturn
+
+from . import _collector
+
+
+def entry() -> NoReturn:
+    """Run :func:`dlvclient._cli.main` and exit with its status (the console script)."""
+    # Before the command line's imports: they are most of a small core's report.
+    _collector.pause()
+    from ._cli import main
+
+    try:
+        status = main()
+    finally:
+        _collector.freeze_for_exit()
+    raise SystemExit(status)
+
+
+if __name__ == "__main__":
+    entry()

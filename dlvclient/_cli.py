@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import anyio
 
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from ._models import EvalScope, Goroutine, GoroutineFilter
     from ._schema import CrashReport
 
-__all__ = ["EXIT_CODES", "entry", "main"]
+__all__ = ["EXIT_CODES", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -1002,17 +1002,6 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             args.substitute_rules = _substitute_rules(args)
         except argparse.ArgumentTypeError as exc:
             parser.error(str(exc))
-
-
-def entry() -> NoReturn:
-    """The ``dlvclient`` console script (and ``python -m dlvclient``): :func:`main` in a
-    process of its own, which it exits with main's status."""
-    collector.pause()
-    try:
-        status = main()
-    finally:
-        collector.freeze_for_exit()
-    raise SystemExit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
