@@ -12,6 +12,7 @@ Variants import only what they use: the raw baseline must not pay for pydantic o
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -338,8 +339,8 @@ def run_rtt(dlv: str, exe: Path, core: Path) -> Result:
 
     Besides the raw client and dlvclient's two faces, :class:`AsyncioFloor` shows what an
     event loop costs by itself. All four clients talk to one multi-client dlv and take turns
-    in blocks of calls, so that whatever else the machine does, and wherever the scheduler
-    puts dlv's threads, affects them alike.
+    in blocks of calls, in an order that turns each round, so that whatever else the machine
+    does, and wherever the scheduler puts dlv's threads, affects them alike.
     """
     import anyio
     from rawclient import RawDelve
@@ -358,21 +359,23 @@ def run_rtt(dlv: str, exe: Path, core: Path) -> Result:
         floor = AsyncioFloor(raw.address)
         async with dlvclient.connect(raw.address) as aclient:
             with dlvclient.sync.connect(raw.address) as sclient, floor:
+                clients: list[tuple[str, Callable[[], Any]]] = [
+                    ("raw_us", lambda: raw.call("GetVersion")),
+                    ("sync_us", sclient.version),
+                    ("floor_us", floor.call),
+                    ("async_us", aclient.version),
+                ]
                 for round_ in range(RTT_ROUNDS + 1):
-                    for key, call in (
-                        ("raw_us", lambda: raw.call("GetVersion")),
-                        ("sync_us", sclient.version),
-                    ):
+                    # The order turns each round: a client's figure moves with what ran just
+                    # before it (by some 20 us here), so none may always follow the same one.
+                    turn = round_ % len(clients)
+                    for key, call in clients[turn:] + clients[:turn]:
                         for _ in range(RTT_BLOCK):
                             start = time.perf_counter()
-                            call()
+                            result = call()
+                            if inspect.isawaitable(result):
+                                await result
                             if round_:  # the first round warms up
-                                samples[key].append(time.perf_counter() - start)
-                    for key, acall in (("floor_us", floor.call), ("async_us", aclient.version)):
-                        for _ in range(RTT_BLOCK):
-                            start = time.perf_counter()
-                            await acall()
-                            if round_:
                                 samples[key].append(time.perf_counter() - start)
 
     with RawDelve(dlv, exe, core, multiclient=True) as raw:
