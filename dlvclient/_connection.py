@@ -184,8 +184,11 @@ class Connection:
         return call.line
 
     async def _wait_unfinished(self, call: PendingCall, timeout: float | None) -> None:
+        # A scope of its own, not fail_after: this is every call's cost, and fail_after's
+        # generator costs more than the scope (anyio 4).
+        deadline = math.inf if timeout is None else anyio.current_time() + timeout
         try:
-            with anyio.fail_after(math.inf if timeout is None else timeout):
+            with anyio.CancelScope(deadline=deadline) as scope:
                 while not call.done:
                     if self._reader is None:
                         # Nobody reads the socket: this caller does, until its reply is in.
@@ -199,17 +202,17 @@ class Connection:
                             await event.wait()
                         finally:
                             self._waiting.discard(call)
-        except TimeoutError:
-            raise DlvTimeoutError(
-                f"{call.method} got no reply within {timeout} s; pass a larger timeout, or "
-                f"check that dlv is still serving (Delve before 1.26.1 stops reading a "
-                f"connection after a malformed request)"
-            ) from None
         finally:
             if not call.done:
                 call.abandon()
             if self._reader is None:
                 self._pass_reading_on()
+        if scope.cancelled_caught and not call.done:
+            raise DlvTimeoutError(
+                f"{call.method} got no reply within {timeout} s; pass a larger timeout, or "
+                f"check that dlv is still serving (Delve before 1.26.1 stops reading a "
+                f"connection after a malformed request)"
+            )
 
     def _abandon(self, call: PendingCall) -> None:
         if self._pending.pop(call.id, None) is not None and self._error is None:
