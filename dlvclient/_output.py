@@ -79,11 +79,15 @@ def _header_at(lines: Sequence[str], index: int) -> RuntimeHeader | None:
     return RuntimeHeader("signal", line, match[3], code, line)
 
 
-def _header_in(data: bytes) -> RuntimeHeader | None:
-    """:func:`runtime_header` of ``data``, looking only at the lines that start like one."""
+def _header_in(data: bytes, *, whole_first_line: bool = True) -> RuntimeHeader | None:
+    """:func:`runtime_header` of ``data``, looking only at the lines that start like one.
+
+    A window cut from the middle of a file starts in the middle of a line (``[signal
+    SIGSEGV: ...`` cut after its ``[signal ``), which is not taken for a header.
+    """
     starts: set[int] = set()
     for start in _HEADER_STARTS:
-        if data.startswith(start):
+        if whole_first_line and data.startswith(start):
             starts.add(0)
         at = data.find(b"\n" + start)
         while at >= 0:
@@ -109,7 +113,7 @@ def read_runtime_header(path: str | os.PathLike[str]) -> RuntimeHeader | None:
     with open(path, "rb") as f:
         size = f.seek(0, os.SEEK_END)
         f.seek(max(0, size - _READ_LIMIT))
-        header = _header_in(f.read())
+        header = _header_in(f.read(), whole_first_line=size <= _READ_LIMIT)
         if header is None and size > _READ_LIMIT:
             f.seek(0)
             header = _header_in(f.read(min(_READ_LIMIT, size - _READ_LIMIT)))

@@ -53,3 +53,10 @@ def test_a_line_that_only_looks_like_a_header_is_passed_over(tmp_path: Path) -> 
     header = read_runtime_header(write(tmp_path, decoy + HEADER))
     assert header is not None
     assert header.message == "boom"
+
+
+def test_a_window_cut_inside_a_line_does_not_start_with_a_header(tmp_path: Path) -> None:
+    # The last 1 KiB starts with "SIGSEGV: ...", cut out of a "[signal SIGSEGV: ..." line.
+    tail = "SIGSEGV: segmentation violation]\n\tpanic: x\n" + TRACE * 20
+    tail = tail[: 1024 - 1] + "\n"
+    assert read_runtime_header(write(tmp_path, LOG * 500 + "[signal " + tail)) is None
