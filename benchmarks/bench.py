@@ -37,8 +37,10 @@ DEFAULT_OUTPUT = ROOT / "docs" / "performance.md"
 # are (h): the command line's report to its first line, next to the terminal's bt.
 VARIANTS = ("raw", "async", "sync", "terminal", "report", "waits", "rtt", "cli", "bt")
 # (g), on the seed core: the command line's report to its exit, next to the terminal's
-# goroutines + goroutine 1 bt.
+# goroutines + goroutine 1 bt. A run of both takes half a second, and one run's figure moves
+# by a tenth with the scheduler: they get more runs than the others (--seed-runs).
 SEED_VARIANTS = ("cli", "gbt")
+SEED_RUNS = 15
 TIMED = ("raw", "async", "sync", "terminal", "report", "waits")
 LABELS = {
     "raw": "(a) raw socket + json",
@@ -547,6 +549,11 @@ def render(
     return "\n".join(out)
 
 
+def _runs(runs: CoreRuns | None) -> int:
+    """How many runs each variant of ``runs`` had (the most any had)."""
+    return max((len(vr.results) for vr in runs.variants.values()), default=0) if runs else 0
+
+
 def _first_answer(
     measured: dict[int, CoreRuns], sizes: list[int], seed: CoreRuns | None
 ) -> list[str]:
@@ -556,7 +563,8 @@ def _first_answer(
         "## (g), (h) The first answer",
         "",
         "`dlvclient report` prints the crash (reason, culprit, backtrace) before it walks every "
-        "goroutine's stack for the buckets. Medians (and ranges), fresh processes.",
+        "goroutine's stack for the buckets. Medians (and ranges), fresh processes; on the "
+        f"seed core, of {_runs(seed)} runs.",
         "",
         "| core | report: first line | report: exit | terminal | ratio |",
         "|---|---:|---:|---:|---:|",
@@ -618,6 +626,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1k,10k", help="cores to measure (default: 1k,10k)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each variant (default: 3)")
     parser.add_argument(
+        "--seed-runs",
+        type=int,
+        default=SEED_RUNS,
+        help=f"runs of (g) on the seed core (default: {SEED_RUNS})",
+    )
+    parser.add_argument(
         "--variants",
         default=",".join(VARIANTS),
         help=f"which of {','.join(VARIANTS)} to run (default: all)",
@@ -639,8 +653,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown or not variants:
         parser.error(f"--variants: unknown {unknown}; choose from {','.join(VARIANTS)}")
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
+    if args.runs < 1 or args.seed_runs < 1:
+        parser.error("--runs and --seed-runs must be at least 1")
     dlv = os.environ.get("DLV") or str(ROOT / ".tools" / "bin" / "dlv")
     os.environ["DLV"] = dlv
     # An installed package has its bytecode compiled; a checkout run with
@@ -656,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
     if "cli" in variants:
         seed_core = get_seed_core(cache=args.cache)
         print(f"bench: the seed core: {seed_core.core} ({seed_core.core_bytes / 1e6:.0f} MB)")
-        seed = measure(seed_core, dlv, list(SEED_VARIANTS), args.runs, label="seed")
+        seed = measure(seed_core, dlv, list(SEED_VARIANTS), args.seed_runs, label="seed")
     imports = measure_imports(max(5, args.runs))
     print(f"bench: import times (ms) {imports}")
     startup = None

@@ -32,6 +32,7 @@ def test_every_variant_runs_and_sees_every_goroutine(tmp_path: Path) -> None:
             str(BENCH),
             f"--sizes={PARKED}",
             "--runs=1",
+            "--seed-runs=1",
             "--no-output",
             f"--json={results}",
             f"--cache={tmp_path / 'cores'}",
