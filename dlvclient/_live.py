@@ -354,25 +354,25 @@ class LiveClient(AsyncClient):
         self, breakpoint: int | str, *, timeout: float | None = None
     ) -> m.Breakpoint:
         """One breakpoint by id or name."""
-        out = await self._call("GetBreakpoint", self._which(breakpoint), m.BreakpointOut, timeout)
-        assert out.breakpoint is not None
-        return out.breakpoint
+        return await self._breakpoint_call("GetBreakpoint", breakpoint, timeout)
 
     async def clear_breakpoint(
         self, breakpoint: int | str | m.Breakpoint, *, timeout: float | None = None
     ) -> m.Breakpoint:
         """Remove a breakpoint (by id, name or the object); returns it as it was."""
-        params = self._which(breakpoint)
-        out = await self._call("ClearBreakpoint", params, m.BreakpointOut, timeout)
-        assert out.breakpoint is not None
-        return out.breakpoint
+        return await self._breakpoint_call("ClearBreakpoint", breakpoint, timeout)
 
     async def toggle_breakpoint(
         self, breakpoint: int | str | m.Breakpoint, *, timeout: float | None = None
     ) -> m.Breakpoint:
         """Disable an enabled breakpoint or enable a disabled one; returns its new state."""
-        params = self._which(breakpoint)
-        out = await self._call("ToggleBreakpoint", params, m.BreakpointOut, timeout)
+        return await self._breakpoint_call("ToggleBreakpoint", breakpoint, timeout)
+
+    async def _breakpoint_call(
+        self, method: str, breakpoint: int | str | m.Breakpoint, timeout: float | None
+    ) -> m.Breakpoint:
+        """``method`` on one breakpoint (by id, name or the object); the breakpoint it returns."""
+        out = await self._call(method, self._which(breakpoint), m.BreakpointOut, timeout)
         assert out.breakpoint is not None
         return out.breakpoint
 
