@@ -186,11 +186,12 @@ def _goroutine_filters(args: argparse.Namespace) -> list[GoroutineFilter]:
 async def _goroutines(args: argparse.Namespace) -> None:
     from ._cli_output import goroutine_line
     from ._models import EvalScope
+    from ._protocols import versions
     from ._report import gc_clock
 
     filters = _goroutine_filters(args)
     async with _session(args, args.exe, args.core) as client:
-        go_version = (await client.version()).target_go_version or None
+        go_version = (await versions(client)).target_go_version or None
         state = await client.state()
         current = state.current_goroutine.id if state.current_goroutine else 0
         clock = await gc_clock(client)

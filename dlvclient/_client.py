@@ -96,6 +96,11 @@ class AsyncClient:
     # --- plumbing ---------------------------------------------------------------------------------
 
     @property
+    def version_info(self) -> m.VersionInfo | None:
+        """What the server said of its versions at connect time (or at the last ``version()``)."""
+        return self._version_info
+
+    @property
     def server_version(self) -> Version | None:
         """The Delve version the server reported at connect time."""
         return self._version_info.delve if self._version_info else None

@@ -15,11 +15,14 @@ from . import _models as m
 from ._origin import GoBuildInfo
 from ._results import GoroutineStack
 
-__all__ = ["ReadClient"]
+__all__ = ["ReadClient", "versions"]
 
 
 class ReadClient(Protocol):
     """The read-only calls of a Delve session that analysis needs (a subset of AsyncClient's)."""
+
+    @property
+    def version_info(self) -> m.VersionInfo | None: ...
 
     async def version(self, *, timeout: float | None = None) -> m.VersionInfo: ...
 
@@ -92,3 +95,8 @@ class ReadClient(Protocol):
         *,
         timeout: float | None = None,
     ) -> list[m.AsmInstruction]: ...
+
+
+async def versions(client: ReadClient) -> m.VersionInfo:
+    """The server's versions: those its session read at connect time, asked for only if not."""
+    return client.version_info or await client.version()

@@ -33,7 +33,7 @@ from ._models import (
 )
 from ._origin import GoBuildInfo, OriginKind, culprit_index, frame_origin
 from ._output import read_runtime_header
-from ._protocols import ReadClient
+from ._protocols import ReadClient, versions
 from ._quoting import go_quote
 from ._schema import (
     Bucket,
@@ -654,7 +654,7 @@ class CrashAnalysis:
         """The versions, the build info, the crash on the current thread and its reason."""
         if self._info is None:
             client = self._client
-            self._info = await client.version()
+            self._info = await versions(client)
             self._build = await client.go_build_info()
             self._site = await _locate(client, self._depth)
             # The reason first: a goroutine dump claims no crashed goroutine in its buckets.

@@ -30,7 +30,7 @@ import anyio
 
 from ._errors import DelveReplyError
 from ._models import Goroutine, GoroutineStatus, LoadConfig, Stackframe, Variable, VariableKind
-from ._protocols import ReadClient
+from ._protocols import ReadClient, versions
 from ._schema import WaitChannel, WaitFrame, WaitKind, WaitObject, Waits
 from ._version import Version
 
@@ -221,7 +221,7 @@ async def waits(
     groups. The runtime's own goroutines are left out unless ``include_runtime``.
     ``progress`` is called with the count of stacks read so far.
     """
-    go_version = (await client.version()).target_go_version or None
+    go_version = (await versions(client)).target_go_version or None
     collector = WaitsCollector(go_version, include_runtime=include_runtime)
     async for goroutine, frames in client.goroutine_stacks(depth=depth):
         collector.add(goroutine, frames)

@@ -20,6 +20,7 @@ from . import _launch, _session, _snapshot, _triage
 from ._client import AsyncClient
 from ._errors import ClientClosedError
 from ._live import LiveClient as AsyncLiveClient
+from ._models import VersionInfo
 from ._target_output import OutputChunk, TargetOutput
 from ._version import Feature, Version
 
@@ -213,6 +214,11 @@ class Client:
     def async_client(self) -> AsyncClient:
         """The async client this one drives (use it only from the portal's thread)."""
         return self._async
+
+    @property
+    def version_info(self) -> VersionInfo | None:
+        """See :attr:`AsyncClient.version_info`."""
+        return self._async.version_info
 
     @property
     def server_version(self) -> Version | None:

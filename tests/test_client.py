@@ -40,7 +40,9 @@ async def test_seed_walk(seed_case: CoreCase) -> None:
 
 async def test_version_and_capabilities(seed_case: CoreCase) -> None:
     async with session(seed_case) as client:
+        assert client.version_info is not None  # kept from the handshake
         info = await client.version()
+        assert info == client.version_info
         assert info.api_version == 2
         assert info.backend == "core"
         assert client.server_version is not None

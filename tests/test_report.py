@@ -229,6 +229,21 @@ async def test_versions(leg: Leg, cores: CoreFactory) -> None:
     assert report.notes == [] or report.build_id is None
 
 
+@pytest.mark.anyio
+async def test_the_versions_are_the_handshakes_not_asked_again(
+    leg: Leg, cores: CoreFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with session(cores(leg, "seed")) as client:
+        assert client.version_info is not None
+
+        async def asked(**_: object) -> None:
+            raise AssertionError("GetVersion asked again")
+
+        monkeypatch.setattr(client, "version", asked)
+        report = await crash_report(client)
+    assert report.delve_version == str(client.version_info.delve)
+
+
 # --- fingerprints --------------------------------------------------------------------------------
 
 

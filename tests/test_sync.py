@@ -31,6 +31,7 @@ def test_seed_walk_sync(seed_case: CoreCase) -> None:
         with pytest.raises(dlvclient.ExpressionError):
             c.eval("a +", goroutine_id=1, frame=modify)
         assert c.version().api_version == 2
+        assert c.version_info is not None
         assert c.server_version is not None
 
 
