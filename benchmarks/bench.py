@@ -169,6 +169,15 @@ def warm_page_cache(core: BenchCore) -> None:
             pass
 
 
+def turn(variants: list[str], run: int) -> list[str]:
+    """The order of one run: each starts one variant further on, and every other one goes
+    backwards, so that no variant always runs just after the same one (a variant's figure
+    moves with what ran before it, and (c) used to follow (b) every time)."""
+    start = run % len(variants)
+    order = variants[start:] + variants[:start]
+    return order[::-1] if run % 2 else order
+
+
 def measure(
     core: BenchCore, dlv: str, variants: list[str], runs: int, *, label: str | None = None
 ) -> CoreRuns:
@@ -176,7 +185,7 @@ def measure(
     warm_page_cache(core)
     busy, own, started = machine_busy_seconds(), own_cpu_seconds(), time.monotonic()
     for run in range(runs):
-        for variant in variants:
+        for variant in turn(variants, run):
             shown = run_variant(variant, dlv, core, result.variants[variant])
             name = label or size_label(core.n)
             print(f"  {name:>5} run {run + 1} {LABELS[variant]:<26} {shown}")
@@ -392,10 +401,24 @@ def _pair_table(
     return rows
 
 
+def runs_said(measured: dict[int, CoreRuns]) -> str:
+    """How many runs each core had, as the report's header says it."""
+    runs = {
+        n: max((len(vr.results) for vr in cr.variants.values()), default=0)
+        for n, cr in measured.items()
+    }
+    if len(set(runs.values())) == 1:
+        each = f"{next(iter(runs.values()))} runs"
+    else:
+        each = " and ".join(
+            f"{count} runs on the {size_label(n)} core" for n, count in runs.items()
+        )
+    return f"Medians of {each}, the variants in an order that turns from run to run."
+
+
 def render(
     measured: dict[int, CoreRuns],
     info: dict[str, str],
-    runs: int,
     startup: dict[str, float] | None = None,
     seed: CoreRuns | None = None,
     imports: dict[str, float] | None = None,
@@ -410,7 +433,7 @@ def render(
         "",
         f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, "
         f"{info['os']}; Python {info['python']}, Go {info['go']}, Delve {info['delve']}, "
-        f"dlvclient {info['dlvclient']}. Median of {runs} run(s).",
+        f"dlvclient {info['dlvclient']}. {runs_said(measured)}",
         "",
         "Every core is the crash of `benchmarks/program` with N goroutines parked in six "
         "blocking states at recursion depths of 0–71 (a median of ~16 frames per stack, one "
@@ -626,6 +649,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1k,10k", help="cores to measure (default: 1k,10k)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each variant (default: 3)")
     parser.add_argument(
+        "--big-runs",
+        type=int,
+        help=f"runs on the cores above {size_label(TARGET_SIZE)}, whose runs take minutes "
+        "(default: --runs)",
+    )
+    parser.add_argument(
         "--seed-runs",
         type=int,
         default=SEED_RUNS,
@@ -653,8 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown or not variants:
         parser.error(f"--variants: unknown {unknown}; choose from {','.join(VARIANTS)}")
-    if args.runs < 1 or args.seed_runs < 1:
-        parser.error("--runs and --seed-runs must be at least 1")
+    big_runs = args.runs if args.big_runs is None else args.big_runs
+    if min(args.runs, big_runs, args.seed_runs) < 1:
+        parser.error("--runs, --big-runs and --seed-runs must be at least 1")
     dlv = os.environ.get("DLV") or str(ROOT / ".tools" / "bin" / "dlv")
     os.environ["DLV"] = dlv
     # An installed package has its bytecode compiled; a checkout run with
@@ -665,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         core = get_core(n, cache=args.cache)
         print(f"bench: core with {n} goroutines: {core.core} ({core.core_bytes / 1e6:.0f} MB)")
-        measured[n] = measure(core, dlv, variants, args.runs)
+        measured[n] = measure(core, dlv, variants, args.runs if n <= TARGET_SIZE else big_runs)
     seed = None
     if "cli" in variants:
         seed_core = get_seed_core(cache=args.cache)
@@ -677,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     if {"raw", "async"} <= set(variants):
         startup = measure_startup(max(5, args.runs))
         print(f"bench: start-up {startup}")
-    text = render(measured, machine(), args.runs, startup, seed, imports)
+    text = render(measured, machine(), startup, seed, imports)
     print()
     print(text)
     if not args.no_output:
