@@ -407,6 +407,8 @@ def runs_said(measured: dict[int, CoreRuns]) -> str:
         n: max((len(vr.results) for vr in cr.variants.values()), default=0)
         for n, cr in measured.items()
     }
+    if not runs:
+        return ""
     if len(set(runs.values())) == 1:
         each = f"{next(iter(runs.values()))} runs"
     else:
