@@ -154,7 +154,7 @@ _RESULT_AT = re.compile(rb'\{"id":-?\d+,"result":')
 
 def _result_json(line: bytes) -> bytes | None:
     """The ``result`` of a successful reply, as JSON, or None for any other line."""
-    if not line.endswith(_NO_ERROR):
+    if not succeeded(line):
         return None
     match = _RESULT_AT.match(line)
     return line[match.end() : -len(_NO_ERROR)] if match else None
