@@ -228,6 +228,7 @@ IMPORT_PARTS = (
     "dlvclient._cli",
     "dlvclient._launcher",
     "dlvclient._session",
+    "dlvclient.sync",
     "dlvclient._models",
     "dlvclient._client",
     "dlvclient._report",

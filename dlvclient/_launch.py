@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import anyio
 
-from ._connection import Connection
 from ._errors import AttachError, DlvError, InvalidArgumentError, InvalidTargetError, LaunchError
 from ._launcher import DlvProcess, LaunchOptions
-from ._live import LiveClient, process_start_time
 from ._session import served, task_group
 from ._target_output import OutputChunk, TargetOutput
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ._connection import Connection
+    from ._live import LiveClient
 
 __all__ = ["BuildOptions", "DlvOptions", "ProgramOptions", "attach", "debug", "go_test", "launch"]
 
@@ -32,8 +33,15 @@ _LAST_OUTPUT = 1.0
 _YAMA = Path("/proc/sys/kernel/yama/ptrace_scope")
 
 
+def _load_client() -> None:
+    """Import the live client and its models while dlv starts, not before (see _session)."""
+    from . import _live  # noqa: F401
+
+
 def _kill_if_same(pid: int, started: str | None) -> None:
     """SIGKILL ``pid`` if it is still the process that started at ``started``."""
+    from ._live import process_start_time
+
     if pid > 0 and started is not None and process_start_time(pid) == started:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, signal.SIGKILL)
@@ -77,12 +85,15 @@ async def _live_session(
                     target_args=target_args,
                     cwd=dlv_cwd,
                     pass_fds=output.write_fds,
+                    while_loading=_load_client,
                 )
             except LaunchError as exc:
                 raise _attach_error(command, exc) if attached else exc from None
             output.start(tg)
 
             def make_client(conn: Connection) -> LiveClient:
+                from ._live import LiveClient
+
                 live = LiveClient(
                     conn,
                     default_timeout=timeout,

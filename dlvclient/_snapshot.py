@@ -12,11 +12,12 @@ import anyio
 
 from ._errors import InvalidArgumentError
 from ._launch import DlvOptions, attach
-from ._models import DumpState
-from ._schema import SnapshotReport
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
+
+    from ._models import DumpState
+    from ._schema import SnapshotReport
 
 __all__ = ["snapshot"]
 
@@ -68,6 +69,9 @@ async def snapshot(
         await client.detach(kill=False)
         stopped = time.monotonic() - began
         version = str(client.server_version or "unknown")
+    # Imported here, after the process runs on: importing an opener must not load the models.
+    from ._schema import SnapshotReport
+
     return SnapshotReport(
         pid=pid,
         core=str(core),

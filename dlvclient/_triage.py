@@ -13,16 +13,20 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import anyio
 
 from ._buildstore import CoreBuildIds, Index, find_executable
 from ._elf import StrPath, is_core_file
 from ._errors import DlvError, InvalidArgumentError
-from ._jobs import CoreJob, analyse_core, program_version
-from ._origin import read_build_info
-from ._registry import CoreRecord, CrashGroup, CrashRegistry
+
+if TYPE_CHECKING:
+    from ._jobs import CoreJob
+    from ._registry import CoreRecord, CrashGroup
+
+# The analysis, the registry and their models are imported by the functions that use them:
+# importing dlvclient.sync (which offers triage) must not load them.
 
 __all__ = ["TriageResult", "find_cores", "triage"]
 
@@ -75,6 +79,9 @@ def _pair(
     dlv: str | None,
     memo: dict[str, Index],
 ) -> CoreJob:
+    from ._jobs import CoreJob, program_version
+    from ._origin import read_build_info
+
     st = core.stat()
     try:
         ids = CoreBuildIds.of(core)
@@ -160,6 +167,8 @@ async def triage(
     estimated memory stays within ``memory`` (default: MemAvailable). ``progress(done, total,
     failed)`` is called as cores finish.
     """
+    from ._registry import CrashRegistry
+
     result = TriageResult()
     with CrashRegistry(db) as registry:
         cores = await anyio.to_thread.run_sync(find_cores, paths)
@@ -203,6 +212,8 @@ async def triage(
 async def _run_local(
     pairs: Sequence[CoreJob], record: Callable[[CoreRecord], None], jobs: int, memory: int
 ) -> None:
+    from ._jobs import analyse_core
+
     limiter = anyio.CapacityLimiter(jobs)
     budget = _MemoryBudget(memory)
 

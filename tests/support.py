@@ -12,6 +12,8 @@ import importlib.util
 import itertools
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -231,6 +233,13 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> Run:
     code = main([str(arg) for arg in argv])
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
+
+
+def loaded_by(module: str, candidates: Sequence[str]) -> list[str]:
+    """Which of ``candidates`` importing ``module`` loads, in a fresh interpreter."""
+    code = f"import sys, {module}; print(*[m for m in {list(candidates)!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.split()
 
 
 def load_script(path: Path, name: str) -> ModuleType:

@@ -94,6 +94,15 @@ def test_every_client_method_is_in_the_api_reference(site: Path) -> None:
         assert f'id="dlvclient.sync.Client.{name}"' in sync_page, name
 
 
+def test_sync_openers_are_shown_with_their_parameters(site: Path) -> None:
+    text = re.sub(r"<[^>]+>", "", (site / "api" / "sync" / "index.html").read_text())
+    # Built from the async openers, they would otherwise show as opaque assignments.
+    assert "_blocking_session(" not in text
+    assert "_blocking(" not in text
+    assert "-&gt; AbstractContextManager[Client]" in text
+    assert "-&gt; AbstractContextManager[LiveClient]" in text
+
+
 def test_site_publishes_the_report_json_schema(site: Path) -> None:
     published = json.loads((site / "report.schema.json").read_text())
     assert published == _load_hook("report_schema").report_schema()

@@ -13,7 +13,8 @@
   an opaque attribute to static analysis: it is shown as the method it is.
 * ``dlvclient.sync.Client`` builds its methods from ``AsyncClient``'s with descriptors, which
   static analysis sees as opaque attributes; they are shown as the blocking methods they are,
-  with the async method's parameters and docstring.
+  with the async method's parameters and docstring. ``dlvclient.sync``'s openers, built the
+  same way from the async ones, are shown as functions with their parameters too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ _ROLE = re.compile(r":(?:class|func|meth|attr|data|exc|mod|obj):`(?P<tilde>~?)(?
 _BLOCKING_METHOD = re.compile(
     r"_Blocking(?P<iter>Iter)?\(AsyncClient\.(?P<name>\w+)(?:, [^()]*)?\)"
 )
-_BLOCKING_SESSION = re.compile(r"_blocking_session\(_session\.(?P<name>\w+)\)")
+# sync's openers: a session opener with the maker of its client, or a one-shot call.
+_BLOCKING_OPENER = re.compile(
+    r"_blocking_session\((?P<module>_\w+)\.(?P<name>\w+), _(?P<kind>core|live)_client\)"
+    r"|_blocking\((?P<call_module>_\w+)\.(?P<call>\w+)\)"
+)
 _CONTEXT_MANAGERS = {
     "asynccontextmanager": "AbstractAsyncContextManager",
     "contextmanager": "AbstractContextManager",
@@ -70,8 +75,7 @@ class RstToMarkdown(griffe.Extension):
 
     def _blocking_twins(self, pkg: griffe.Module) -> None:
         sync, asynchronous = _lookup(pkg, "sync"), _lookup(pkg, "_client")
-        sessions = _lookup(pkg, "_session")
-        if not isinstance(sync, griffe.Module) or asynchronous is None or sessions is None:
+        if not isinstance(sync, griffe.Module) or asynchronous is None:
             return
         client, async_client = _lookup(sync, "Client"), _lookup(asynchronous, "AsyncClient")
         if client is None or async_client is None:
@@ -86,15 +90,25 @@ class RstToMarkdown(griffe.Extension):
                 if match["iter"] and isinstance(returns, griffe.ExprSubscript):
                     returns = griffe.ExprSubscript("Iterator", returns.slice)
                 _replace(client, member, original, returns, original.docstring)
-        client_name = griffe.ExprName("Client", parent=sync)
         for member in list(sync.members.values()):
             if member.is_alias:
                 continue
-            match = _BLOCKING_SESSION.fullmatch(str(getattr(member, "value", "")))
-            original = _lookup(sessions, match["name"]) if match else None
-            if match and isinstance(original, griffe.Function):
-                returns = griffe.ExprSubscript("AbstractContextManager", client_name)
-                _replace(sync, member, original, returns, member.docstring)
+            match = _BLOCKING_OPENER.fullmatch(str(getattr(member, "value", "")))
+            if match is None:
+                continue
+            module = _lookup(pkg, match["module"] or match["call_module"])
+            original = _lookup(module, match["name"] or match["call"]) if module else None
+            if not isinstance(original, griffe.Function):
+                continue
+            if match["kind"]:
+                client_name = "Client" if match["kind"] == "core" else "LiveClient"
+                client = griffe.ExprName(client_name, parent=sync)
+                returns: str | griffe.Expr | None = griffe.ExprSubscript(
+                    "AbstractContextManager", client
+                )
+            else:  # a coroutine function's annotation is what the blocking call returns
+                returns = original.returns
+            _replace(sync, member, original, returns, member.docstring)
 
     def _objects(self, obj: griffe.Object) -> list[griffe.Object]:
         out = [obj]

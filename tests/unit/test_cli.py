@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dlvclient import GoroutineField, _cli
-from tests.support import ROOT, cli
+from tests.support import ROOT, cli, loaded_by
 
 
 def test_help_as_a_program() -> None:
@@ -97,6 +97,4 @@ def test_similarity_choices_are_the_levels() -> None:
 
 
 def test_the_command_line_starts_without_pydantic() -> None:
-    code = "import sys, dlvclient._cli; print('pydantic' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    assert loaded_by("dlvclient._cli", ["pydantic"]) == []

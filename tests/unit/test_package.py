@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import dlvclient
+from tests.support import loaded_by
 
 INIT = Path(dlvclient.__file__)
 
@@ -38,14 +37,8 @@ def test_lazy_table_matches_the_typed_imports() -> None:
 
 
 def test_importing_the_package_loads_no_pydantic_and_no_client() -> None:
-    code = (
-        "import sys, dlvclient\n"
-        "heavy = [m for m in ('pydantic', 'dlvclient._client', 'dlvclient._models', "
-        "'dlvclient._report', 'dlvclient._elf') if m in sys.modules]\n"
-        "print(heavy)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    heavy = ("pydantic", "dlvclient._client", "dlvclient._models", "dlvclient._report")
+    assert loaded_by("dlvclient", [*heavy, "dlvclient._elf"]) == []
 
 
 def test_unknown_names_are_attribute_errors() -> None:

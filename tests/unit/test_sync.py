@@ -10,6 +10,7 @@ import dlvclient
 import dlvclient.sync
 from dlvclient import AsyncClient, LiveClient
 from dlvclient.sync import Client
+from tests.support import loaded_by
 
 
 def _public_methods(cls: type) -> dict[str, object]:
@@ -46,3 +47,18 @@ def test_openers_in_step(name: str) -> None:
 
 def test_snapshot_in_step() -> None:
     assert inspect.signature(dlvclient.sync.snapshot) == inspect.signature(dlvclient.snapshot)
+
+
+def test_importing_sync_loads_no_client_and_no_analysis() -> None:
+    """Opening a core starts dlv before the client's modules load (they load while it reads
+    the core), as with the async openers: importing the facade must not load them first."""
+    heavy = ["pydantic", "dlvclient._client", "dlvclient._live", "dlvclient._blocking"]
+    assert loaded_by("dlvclient.sync", [*heavy, "dlvclient._jobs", "dlvclient._registry"]) == []
+
+
+def test_sync_serves_the_client_classes() -> None:
+    from dlvclient import _blocking
+
+    assert (Client, dlvclient.sync.LiveClient) == (_blocking.Client, _blocking.LiveClient)
+    with pytest.raises(AttributeError, match="NoSuchThing"):
+        dlvclient.sync.NoSuchThing  # noqa: B018
