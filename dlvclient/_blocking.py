@@ -59,16 +59,24 @@ class _Blocking(Generic[P, R]):
 
 
 class _BlockingIter(Generic[P, R]):
-    """Descriptor: an ``AsyncClient`` async-iterator method, as a generator method."""
+    """Descriptor: an ``AsyncClient`` async-iterator method, as a generator method.
+
+    The generator runs a few batches ahead of its caller (:class:`_Pump`), or, ``on_demand``,
+    fetches each item only when asked: for iterators that act on the target (each step of
+    ``stops`` resumes it), running ahead would resume the target while the caller still looks
+    at the last stop.
+    """
 
     def __init__(
         self,
         method: Callable[Concatenate[Any, P], AsyncIterator[R]],
         *,
         batch: int = _BATCH,
+        on_demand: bool = False,
     ) -> None:
         self._method = method
         self._batch = batch
+        self._on_demand = on_demand
 
     @overload
     def __get__(self, client: None, owner: type[Client]) -> _BlockingIter[P, R]: ...
@@ -77,22 +85,27 @@ class _BlockingIter(Generic[P, R]):
     def __get__(self, client: Client | None, owner: type[Client]) -> Any:
         if client is None:
             return self
-        method, size = self._method, self._batch
+        method, size, on_demand = self._method, self._batch, self._on_demand
 
         @functools.wraps(method)
         def iterate(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
-            pump = _Pump(client._portal, method(client._async, *args, **kwargs), size)
-            try:
-                while batch := pump.next_batch():
-                    # Handed out one by one and forgotten here, so each item (and the frames
-                    # read from it) dies as soon as the caller drops it.
-                    batch.reverse()
-                    while batch:
-                        yield batch.pop()
-            finally:
-                pump.close(wait=not client._portal_closed)
+            agen = method(client._async, *args, **kwargs)
+            return _on_demand(client, agen) if on_demand else _ahead(client, agen, size)
 
         return iterate
+
+
+def _ahead(client: Client, agen: AsyncIterator[R], size: int) -> Iterator[R]:
+    pump = _Pump(client._portal, agen, size)
+    try:
+        while batch := pump.next_batch():
+            # Handed out one by one and forgotten here, so each item (and the frames read from
+            # it) dies as soon as the caller drops it.
+            batch.reverse()
+            while batch:
+                yield batch.pop()
+    finally:
+        pump.close(wait=not client._portal_closed)
 
 
 class _Pump(Generic[R]):
@@ -263,33 +276,6 @@ class Client:
     waits = _Blocking(AsyncClient.waits)
 
 
-class _OnDemand(Generic[P, R]):
-    """Descriptor: an async-iterator method as a generator that fetches each item when asked.
-
-    For iterators that act on the target (each step of ``stops`` resumes it): running ahead,
-    as :class:`_BlockingIter` does, would resume the target while the caller still looks at
-    the last stop.
-    """
-
-    def __init__(self, method: Callable[Concatenate[Any, P], AsyncIterator[R]]) -> None:
-        self._method = method
-
-    @overload
-    def __get__(self, client: None, owner: type[Client]) -> _OnDemand[P, R]: ...
-    @overload
-    def __get__(self, client: Client, owner: type[Client]) -> Callable[P, Iterator[R]]: ...
-    def __get__(self, client: Client | None, owner: type[Client]) -> Any:
-        if client is None:
-            return self
-        method = self._method
-
-        @functools.wraps(method)
-        def iterate(*args: P.args, **kwargs: P.kwargs) -> Iterator[R]:
-            return _on_demand(client, method(client._async, *args, **kwargs))
-
-        return iterate
-
-
 def _on_demand(client: Client, agen: AsyncIterator[R]) -> Iterator[R]:
     try:
         while True:
@@ -364,7 +350,7 @@ class LiveClient(Client):
     step_out = _Blocking(AsyncLiveClient.step_out)
     step_instruction = _Blocking(AsyncLiveClient.step_instruction)
     halt = _Blocking(AsyncLiveClient.halt)
-    stops = _OnDemand(AsyncLiveClient.stops)
+    stops = _BlockingIter(AsyncLiveClient.stops, on_demand=True)
     restart = _Blocking(AsyncLiveClient.restart)
     create_breakpoint = _Blocking(AsyncLiveClient.create_breakpoint)
     create_watchpoint = _Blocking(AsyncLiveClient.create_watchpoint)
