@@ -73,6 +73,8 @@ class VariantRuns:
     """Every run of one variant on one core."""
 
     seconds: list[float] = field(default_factory=list)
+    # The run each of ``seconds`` came from: a failed run leaves no time.
+    run_of: list[int] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -104,8 +106,17 @@ class CoreRuns:
     foreign: float = 0.0
 
     def ratio(self, top: str, bottom: str) -> float | None:
-        a, b = self.variants[top].median(), self.variants[bottom].median()
-        return a / b if a is not None and b else None
+        """The median of the runs' own ``top``/``bottom`` ratios.
+
+        The two variants of a run ran a minute apart at most, so how much faster or slower the
+        machine was in one run than in another (on a shared host, often 10-20%) cancels out;
+        a ratio of the two medians would pair times taken many minutes apart.
+        """
+        a, b = self.variants[top], self.variants[bottom]
+        theirs = dict(zip(b.run_of, b.seconds, strict=True))
+        mine = zip(a.run_of, a.seconds, strict=True)
+        pairs = [seconds / theirs[run] for run, seconds in mine if theirs.get(run)]
+        return statistics.median(pairs) if pairs else None
 
     def first_line_ratio(self) -> float | None:
         """(h): the report's first line over the terminal's ``bt``."""
@@ -122,8 +133,9 @@ class CoreRuns:
         return a / b if a is not None and b else None
 
 
-def run_variant(variant: str, dlv: str, core: BenchCore, runs: VariantRuns) -> str:
-    """One fresh worker process; records its time from start to last stack, or its error.
+def run_variant(variant: str, dlv: str, core: BenchCore, runs: VariantRuns, run: int) -> str:
+    """One fresh worker process (of run number ``run``); records its time from start to last
+    stack, or its error.
 
     Returns what to show for it on the console.
     """
@@ -142,6 +154,7 @@ def run_variant(variant: str, dlv: str, core: BenchCore, runs: VariantRuns) -> s
         return ", ".join(f"{k} {v:.0f} µs" for k, v in result.items() if k.endswith("_us"))
     seconds = result["t_last"] - result.get("t_begin", started)
     runs.seconds.append(seconds)
+    runs.run_of.append(run)
     return f"{seconds:.3f} s, {result['goroutines']} goroutines"
 
 
@@ -186,7 +199,7 @@ def measure(
     busy, own, started = machine_busy_seconds(), own_cpu_seconds(), time.monotonic()
     for run in range(runs):
         for variant in turn(variants, run):
-            shown = run_variant(variant, dlv, core, result.variants[variant])
+            shown = run_variant(variant, dlv, core, result.variants[variant], run)
             name = label or size_label(core.n)
             print(f"  {name:>5} run {run + 1} {LABELS[variant]:<26} {shown}")
     elapsed = (time.monotonic() - started) * (os.cpu_count() or 1)
@@ -477,6 +490,9 @@ def render(
     out += [
         "",
         "## Ratios",
+        "",
+        "Medians of each run's own ratio (the variants of a run ran a minute apart at most, so "
+        "the host's drift from run to run cancels out), as are the targets (g) and (i) below.",
         "",
         "| core | (b)/(a) | (d)/(b) | (c)/(b) |",
         "|---|---:|---:|---:|",

@@ -1,4 +1,5 @@
-"""The benchmark's runs take the variants in turns, so none always runs after the same one."""
+"""How the benchmark takes its runs (the variants in turns, so none always runs after the same
+one) and reads them (each ratio paired within a run)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,14 @@ def test_the_sync_facade_does_not_always_follow_the_async_client(bench: ModuleTy
 
     assert {before(run, "sync") for run in range(3)} != {"async"}
     assert {before(run, "async") for run in range(3)} != {"raw"}
+
+
+def test_ratios_pair_the_times_of_one_run(bench: ModuleType) -> None:
+    runs = bench.CoreRuns(core=None)
+    # The host ran twice as fast in run 1: paired, b/a is 1.1 in every run.
+    runs.variants["raw"] = bench.VariantRuns(seconds=[2.0, 1.0, 2.0], run_of=[0, 1, 2])
+    runs.variants["async"] = bench.VariantRuns(seconds=[2.2, 1.1], run_of=[0, 1])
+    assert runs.ratio("async", "raw") == pytest.approx(1.1)
+    # A run that failed for one of the two counts for neither.
+    runs.variants["sync"] = bench.VariantRuns(seconds=[4.4], run_of=[2])
+    assert runs.ratio("sync", "async") is None
