@@ -21,14 +21,13 @@ from ._errors import (
     UnknownGoroutineError,
     UnsupportedFeatureError,
 )
-from ._origin import GoBuildInfo, load_build_info
 from ._pipeline import InFlight, pipelined
 from ._results import GoroutineStack, GroupedGoroutines
-from ._stackmatch import StackMatch
 from ._version import FEATURES, LONG_MEMORY_READS, Feature, Version
 
 if TYPE_CHECKING:
     from ._launcher import DlvProcess
+    from ._origin import GoBuildInfo
     from ._report import crash_report
     from ._waits import waits
 else:
@@ -170,7 +169,11 @@ class AsyncClient:
     async def _call(
         self, method: str, params: Mapping[str, Any], out: type[T], timeout: float | None
     ) -> T:
-        return await self._finish(await self._start(method, params), out, timeout)
+        call = await self._start(method, params)
+        # Built while Delve works on the call, not after its reply (a model builds its
+        # validator on first use, which for the bulk replies takes milliseconds).
+        prepare_decoders(out)
+        return await self._finish(call, out, timeout)
 
     async def call(
         self, method: str, params: Mapping[str, Any] | None = None, *, timeout: float | None = None
@@ -191,20 +194,7 @@ class AsyncClient:
         return info
 
     async def _handshake(self, timeout: float | None) -> None:
-        call = await self._start("GetVersion", {})
-        # dlv answers only once it has loaded the core: time to build the validators of the
-        # replies read first (the bulk ones, and those a crash analysis starts with), so that
-        # the first of them does not wait for that.
-        prepare_decoders(
-            m.VersionInfo,
-            m.ListGoroutinesOut,
-            m.StacktraceOut,
-            m.StateOut,
-            m.EvalOut,
-            m.ListFunctionArgsOut,
-            m.ListLocalVarsOut,
-        )
-        info = self._version_info = await self._finish(call, m.VersionInfo, timeout)
+        info = self._version_info = await self._call("GetVersion", {}, m.VersionInfo, timeout)
         if info.api_version != 2:
             # A server started without --api-version=2 by Delve < 1.24 speaks v1 until told.
             await self._call("SetApiVersion", {"APIVersion": 2}, m.EmptyOut, timeout)
@@ -259,7 +249,10 @@ class AsyncClient:
         page_size: int,
         scope: m.EvalScope | None,
         timeout: float | None,
+        prepare: Sequence[type[Any]] = (),
     ) -> AsyncGenerator[list[m.Goroutine], None]:
+        """Pages of goroutines, each asked for before the last is decoded; ``prepare``: the
+        validators to build while Delve lists the first page."""
         if page_size <= 0:
             raise InvalidArgumentError(f"page_size must be positive, got {page_size}")
         params = self._list_params(filters, scope)
@@ -270,6 +263,7 @@ class AsyncClient:
 
         with InFlight[int]() as pages:
             await ask(0)
+            prepare_decoders(m.ListGoroutinesOut, *prepare)
             while pages:
                 _, line = await pages.next(self._timeout(timeout))
                 # The next page is asked for before this one is even decoded, so Delve lists
@@ -426,6 +420,10 @@ class AsyncClient:
         """
         if window < 1:
             raise InvalidArgumentError(f"window must be at least 1, got {window}")
+        # Imported here: with _schema it is a tenth of this module's import, which the CLI
+        # pays while dlv loads the core.
+        from ._stackmatch import StackMatch
+
         match = StackMatch.of(stack_contains, stack_without)
         base = self._stack_params(0, depth, full, False, load, 0, m.StacktraceOptions.NONE)
 
@@ -434,7 +432,7 @@ class AsyncClient:
         async def start(goroutines: list[m.Goroutine]) -> list[PendingCall]:
             return await self._start_many("Stacktrace", base, "Id", [g.id for g in goroutines])
 
-        pages = self._goroutine_pages(filters, page_size, scope, timeout)
+        pages = self._goroutine_pages(filters, page_size, scope, timeout, (m.StacktraceOut,))
         replies = pipelined(
             pages, start, window=window, batch=max(1, window // 2), timeout=self._timeout(timeout)
         )
@@ -700,6 +698,8 @@ class AsyncClient:
         :meth:`Stackframe.origin_in` to tell the program's own frames from its dependencies'.
         """
         if self._build is None:
+            from ._origin import load_build_info
+
             self._build = await load_build_info(self, self._executable)
         return self._build
 

@@ -41,5 +41,11 @@ def test_importing_the_package_loads_no_pydantic_and_no_client() -> None:
     assert loaded_by("dlvclient", [*heavy, "dlvclient._elf"]) == []
 
 
+def test_the_client_loads_no_analysis_and_no_report_schema() -> None:
+    # The CLI imports the client while dlv loads the core: what it does not need at once waits.
+    later = ("dlvclient._schema", "dlvclient._origin", "dlvclient._stackmatch", "dlvclient._report")
+    assert loaded_by("dlvclient._client", [*later, "dlvclient._waits", "dlvclient._elf"]) == []
+
+
 def test_unknown_names_are_attribute_errors() -> None:
     assert not hasattr(dlvclient, "NoSuchThing")
