@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from . import _collector as collector
-from ._buildstore import debuginfod_urls, find_executable
 from ._delve import delve_candidates, install_delve
 from ._progress import StatusLine
 
@@ -52,6 +51,9 @@ def resolve_executable(args: argparse.Namespace, parser: argparse.ArgumentParser
     if len(args.targets) != 1:
         parser.error("report: give EXE CORE, or CORE with --exe-dir DIR or --debuginfod URL")
     (args.core,) = args.targets
+    # Only a report by build id needs the build store (hashing, HTTP): not imported before.
+    from ._buildstore import debuginfod_urls
+
     if not args.exe_dir and not debuginfod_urls(args.debuginfod):
         parser.error("report: without EXE, give --exe-dir DIR or --debuginfod URL to find it")
     args.exe = None
@@ -61,6 +63,8 @@ def executable_for(args: argparse.Namespace) -> str:
     """The executable of ``args.core``: given, or found in the build store."""
     if args.exe is not None:
         return str(args.exe)
+    from ._buildstore import find_executable
+
     return str(find_executable(args.core, args.exe_dir, args.debuginfod))
 
 

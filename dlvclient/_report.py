@@ -20,7 +20,6 @@ import anyio
 from ._buckets import Bucketer, diff_buckets
 from ._culprit import CRASH_FINGERPRINT, DUMP_FINGERPRINT, crash_fingerprint
 from ._culprit import dump_fingerprint as _dump_fingerprint
-from ._dump import original_signal, read_sent_signal
 from ._errors import DlvError, InvalidArgumentError
 from ._goprint import variable_text
 from ._models import (
@@ -396,6 +395,9 @@ async def _throw_text(client: ReadClient, site: _Site) -> str:
 
 
 async def _handler_reason(client: ReadClient, site: _Site, notes: list[str]) -> Reason:
+    # Only a crash in the signal handler (a goroutine dump) reads the signal's siginfo.
+    from ._dump import original_signal, read_sent_signal
+
     sent = (
         await read_sent_signal(client, site.scope, site.frames, site.index) if site.scoped else None
     )
