@@ -219,6 +219,14 @@ def measure(
 STARTUP = {
     "raw": "import rawclient",
     "async": "import anyio, dlvclient; dlvclient.open_core; anyio.run(anyio.lowlevel.checkpoint)",
+    # (g)'s floor: the least a report made of pydantic models over anyio loads before it can
+    # read anything (the event loop, the API models and the report's parts, the validators
+    # of the replies and parts a report reads), with the collector paused as the command's.
+    "floor": "import gc; gc.disable(); import anyio, dlvclient._codec as c, "
+    "dlvclient._models as m, dlvclient._schema as s; anyio.run(anyio.lowlevel.checkpoint); "
+    "c.prepare_decoders(m.VersionInfo, m.StateOut, m.StacktraceOut, m.EvalOut, "
+    "m.ListFunctionArgsOut, m.DisassembleOut, m.ExamineMemoryOut, m.ListLocalVarsOut, "
+    "m.ListGoroutinesOut, s.CrashPart, s.GoroutinesPart); gc.freeze()",
 }
 
 
@@ -574,7 +582,7 @@ def render(
         "Much above 0% means other work competed for the CPUs, and wall times are "
         "pessimistic and noisier than CPU times.",
     ]
-    out += _first_answer(measured, sizes, seed)
+    out += _first_answer(measured, sizes, seed, startup)
     if imports:
         out += _imports_section(imports)
     out += ["", "## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]
@@ -604,7 +612,10 @@ def _runs(runs: CoreRuns | None) -> int:
 
 
 def _first_answer(
-    measured: dict[int, CoreRuns], sizes: list[int], seed: CoreRuns | None
+    measured: dict[int, CoreRuns],
+    sizes: list[int],
+    seed: CoreRuns | None,
+    startup: dict[str, float] | None,
 ) -> list[str]:
     """(g) and (h): how soon the command line answers, next to the terminal."""
     out = [
@@ -635,6 +646,16 @@ def _first_answer(
             f"| {size_label(n)} | {_s(cli.median_of('first_s'))} | {_spread(cli)} | "
             f"{_spread(bt)} (bt) | (h) {_x(cr.first_line_ratio())} |"
         )
+    gbt_s = seed.variants["gbt"].median() if seed and "gbt" in seed.variants else None
+    if startup and "floor" in startup and gbt_s:
+        out += [
+            "",
+            f"(g)'s floor: `python -c` loading only what any report built of pydantic models "
+            f"over anyio must load before it reads a reply (the event loop, the API models, the "
+            f"report's parts and the validators a report uses) takes {startup['floor']:.3f} s, "
+            f"{_x(startup['floor'] / gbt_s)} the terminal's {gbt_s:.3f} s on the seed core, "
+            "before dlv is started, a call made or a line printed.",
+        ]
     return out
 
 
@@ -729,10 +750,8 @@ def main(argv: list[str] | None = None) -> int:
         seed = measure(seed_core, dlv, list(SEED_VARIANTS), args.seed_runs, label="seed")
     imports = measure_imports(max(5, args.runs))
     print(f"bench: import times (ms) {imports}")
-    startup = None
-    if {"raw", "async"} <= set(variants):
-        startup = measure_startup(max(5, args.runs))
-        print(f"bench: start-up {startup}")
+    startup = measure_startup(max(5, args.runs))
+    print(f"bench: start-up {startup}")
     text = render(measured, machine(), startup, seed, imports)
     print()
     print(text)
