@@ -31,7 +31,7 @@ from ._models import (
     VersionInfo,
 )
 from ._origin import GoBuildInfo, OriginKind, culprit_index, frame_origin
-from ._output import read_runtime_header
+from ._output import RuntimeHeader, read_runtime_header
 from ._protocols import ReadClient, versions
 from ._quoting import go_quote
 from ._schema import (
@@ -700,26 +700,16 @@ class CrashAnalysis:
     async def crash(self) -> CrashPart:
         """Why the program died and where; before the goroutine walk when it can be."""
         if self._crash is None:
-            info = await self._locate()
-            client, notes, dump = self._client, self._notes, self._dump
-            buckets = (await self.goroutines()).buckets if self._site is None or dump else []
-            site, reason = self._site or self._found, self._reason
-            frames: list[ReportFrame] = []
-            if site is None:
-                reason = Reason(kind=ReasonKind.NONE, message="")
-            elif reason is None:
-                reason = await _reason(client, site, notes)
-            if site is not None and not dump:
-                frames = await _report_frames(
-                    client,
-                    site,
-                    detail_frames=self._detail_frames,
-                    sources=self._sources,
-                    build=self._build,
-                )
-            output = self._program_output
+            output, notes = self._program_output, self._notes
+            header: list[RuntimeHeader | OSError | None] = []
+            async with anyio.create_task_group() as tg:
+                if output is not None:
+                    # Read while dlv works: scanning a long output takes tens of milliseconds.
+                    tg.start_soon(_read_header, output, header)
+                info, site, reason, frames, buckets = await self._scene()
             if output is not None:
-                reason = await _confirm(reason, output, notes)
+                reason = _confirm(reason, output, header[0], notes)
+            client, dump = self._client, self._dump
             top, crash_site = _culprit(frames)
             self._crash = CrashPart(
                 goroutine_id=site.goroutine_id if site is not None and not dump else None,
@@ -742,6 +732,30 @@ class CrashAnalysis:
                 program_output=os.fspath(output) if output is not None else None,
             )
         return self._crash
+
+    async def _scene(
+        self,
+    ) -> tuple[VersionInfo, _Site | None, Reason, list[ReportFrame], list[Bucket]]:
+        """The versions, the crash site, its reason and frames, and (for a dump or a core with
+        no crash on its current thread) the buckets."""
+        info = await self._locate()
+        client, notes, dump = self._client, self._notes, self._dump
+        buckets = (await self.goroutines()).buckets if self._site is None or dump else []
+        site, reason = self._site or self._found, self._reason
+        frames: list[ReportFrame] = []
+        if site is None:
+            reason = Reason(kind=ReasonKind.NONE, message="")
+        elif reason is None:
+            reason = await _reason(client, site, notes)
+        if site is not None and not dump:
+            frames = await _report_frames(
+                client,
+                site,
+                detail_frames=self._detail_frames,
+                sources=self._sources,
+                build=self._build,
+            )
+        return info, site, reason, frames, buckets
 
     async def report(self) -> CrashReport:
         """Both parts in one report."""
@@ -801,12 +815,25 @@ _HEADER_KINDS = {
 }
 
 
-async def _confirm(reason: Reason, path: str | os.PathLike[str], notes: list[str]) -> Reason:
-    """The reason checked against the runtime's header in the program's output."""
+async def _read_header(
+    path: str | os.PathLike[str], into: list[RuntimeHeader | OSError | None]
+) -> None:
+    """Appends the runtime header of the output at ``path`` to ``into``, or why it is unread."""
     try:
-        header = await anyio.to_thread.run_sync(read_runtime_header, path)
+        into.append(await anyio.to_thread.run_sync(read_runtime_header, path))
     except OSError as exc:
-        notes.append(f"the program's output {os.fspath(path)} could not be read: {exc}")
+        into.append(exc)
+
+
+def _confirm(
+    reason: Reason,
+    path: str | os.PathLike[str],
+    header: RuntimeHeader | OSError | None,
+    notes: list[str],
+) -> Reason:
+    """The reason checked against the runtime's header read from the program's output."""
+    if isinstance(header, OSError):
+        notes.append(f"the program's output {os.fspath(path)} could not be read: {header}")
         return reason
     if header is None:
         notes.append(f"the program's output {os.fspath(path)} holds no runtime header")
