@@ -304,8 +304,31 @@ async def _call_site_string(
     if caller >= len(frames):
         return None
     ret = frames[caller].pc
+    # The few bytes before the call first: Delve disassembles them in a fraction of the time
+    # it takes over the whole function (0.3 ms against 2-7). Decoding from inside an
+    # instruction falls back into step within a few; if it did not, the whole function.
+    operands = await _call_operands(client, ret, ret - _CALL_WINDOW, ret)
+    if operands is None:
+        operands = await _call_operands(client, ret, ret, 0)
+    if operands is None:
+        return None
     try:
-        code = await client.disassemble(ret)
+        return (await client.examine_memory(*operands)).decode("utf-8", "replace")
+    except DlvError:
+        return None
+
+
+# Bytes before a return address disassembled to find the call and the constant it passed.
+_CALL_WINDOW = 64
+
+
+async def _call_operands(
+    client: ReadClient, ret: int, start: int, end: int
+) -> tuple[int, int] | None:
+    """The string constant's address and length loaded before the call that returns to
+    ``ret``, from the code disassembled over ``[start, end)`` (``end`` 0: the function)."""
+    try:
+        code = await client.disassemble(start, end)
     except DlvError:
         return None
     call = next((k for k, ins in enumerate(code) if ins.loc.pc + len(ins.bytes) == ret), None)
@@ -320,10 +343,7 @@ async def _call_site_string(
             length = int.from_bytes(raw[1:], "little")
     if address is None or not length or length > 4096:
         return None
-    try:
-        return (await client.examine_memory(address, length)).decode("utf-8", "replace")
-    except DlvError:
-        return None
+    return address, length
 
 
 async def _g_fields(client: ReadClient, goroutine_id: int | None) -> dict[str, int]:
