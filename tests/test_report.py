@@ -244,6 +244,31 @@ async def test_the_versions_are_the_handshakes_not_asked_again(
     assert report.delve_version == str(client.version_info.delve)
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("program", "message"), [("seed", "fault"), ("overflow", "stack overflow")]
+)
+async def test_a_throws_message_is_read_from_the_bytes_before_its_call(
+    leg: Leg, cores: CoreFactory, monkeypatch: pytest.MonkeyPatch, program: str, message: str
+) -> None:
+    """A ``fatal error`` whose message only the call to ``throw`` holds (its argument is not
+    kept) is read from the constant loaded before that call, found in a few bytes
+    disassembled, never the caller's whole function."""
+    async with session(cores(leg, program)) as client:
+        ranges: list[tuple[int, int]] = []
+        disassemble = client.disassemble
+
+        async def logged(start_pc: int, end_pc: int = 0, **kwargs: object) -> object:
+            ranges.append((start_pc, end_pc))
+            return await disassemble(start_pc, end_pc, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(client, "disassemble", logged)
+        report = await crash_report(client)
+    assert (report.reason.kind, report.reason.message) == (ReasonKind.FATAL_ERROR, message)
+    assert ranges
+    assert all(0 < end - start <= 64 for start, end in ranges)
+
+
 # --- fingerprints --------------------------------------------------------------------------------
 
 
