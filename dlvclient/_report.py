@@ -306,8 +306,9 @@ async def _call_site_string(
     ret = frames[caller].pc
     # The few bytes before the call first: Delve disassembles them in a fraction of the time
     # it takes over the whole function (0.3 ms against 2-7). Decoding from inside an
-    # instruction falls back into step within a few; if it did not, the whole function.
-    operands = await _call_operands(client, ret, ret - _CALL_WINDOW, ret)
+    # instruction falls back into step within a few; when no constant is found there (out of
+    # step, or none passed, which is rare), the whole function, decoded from its entry.
+    operands = await _call_operands(client, ret, max(0, ret - _CALL_WINDOW), ret)
     if operands is None:
         operands = await _call_operands(client, ret, ret, 0)
     if operands is None:
